@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# zcio top-level Makefile.  `make` builds the module and the tools against
+# the kernel in KVER; `make demo` and `make check` boot a QEMU guest.
+
+# The kernel to build for and boot: the newest Debian 6.1 by default.
+KVER ?= $(shell ls -1 /lib/modules 2>/dev/null | grep '^6\.1\.' | sort -V | tail -n 1)
+KDIR ?= /lib/modules/$(KVER)/build
+# VM=0 runs the suite on this machine (it must be able to load modules).
+VM ?= 1
+# Only run tests whose path matches this pattern (e.g. T=io/).
+T ?=
+
+export KVER KDIR VM T
+
+.PHONY: all module tools tests deps lint check demo clean
+
+all: module tools tests
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+tools:
+	$(MAKE) -C tools
+
+tests: tools
+	$(MAKE) -C tests
+
+deps:
+	tests/deps
+
+lint: deps
+	tests/lint
+
+check: deps
+	$(MAKE) all
+	tests/check
+
+demo: deps
+	$(MAKE) all
+	tests/vm tests/demo
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
+	$(MAKE) -C tools clean
+	$(MAKE) -C tests clean
