@@ -32,9 +32,9 @@
 #define ZCIO_ABI_VERSION	1
 
 /* Features reported by ZCIO_IOC_VERSION. */
-#define ZCIO_FEAT_SYNC_IO	(1U << 0)	/* ZCIO_IOC_IO */
-#define ZCIO_FEAT_DEVINFO	(1U << 1)	/* ZCIO_IOC_DEVINFO */
-#define ZCIO_FEAT_STATS		(1U << 2)	/* ZCIO_IOC_STATS */
+#define ZCIO_FEAT_SYNC_IO	0x1U	/* ZCIO_IOC_IO */
+#define ZCIO_FEAT_DEVINFO	0x2U	/* ZCIO_IOC_DEVINFO */
+#define ZCIO_FEAT_STATS		0x4U	/* ZCIO_IOC_STATS */
 
 /**
  * struct zcio_version - ZCIO_IOC_VERSION: what this module can do
@@ -59,10 +59,10 @@ struct zcio_version {
 };
 
 /* Device flags reported by ZCIO_IOC_DEVINFO. */
-#define ZCIO_DEV_RDONLY		(1U << 0)	/* the device refuses writes */
-#define ZCIO_DEV_FD_READ	(1U << 1)	/* @fd was opened for reading */
-#define ZCIO_DEV_FD_WRITE	(1U << 2)	/* @fd was opened for writing */
-#define ZCIO_DEV_ROTATIONAL	(1U << 3)	/* the queue says rotational */
+#define ZCIO_DEV_RDONLY		0x1U	/* the device refuses writes */
+#define ZCIO_DEV_FD_READ	0x2U	/* @fd was opened for reading */
+#define ZCIO_DEV_FD_WRITE	0x4U	/* @fd was opened for writing */
+#define ZCIO_DEV_ROTATIONAL	0x8U	/* the queue says rotational */
 
 /**
  * struct zcio_devinfo - ZCIO_IOC_DEVINFO: limits of a block device

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ioctl decoding and validation.  Every field that comes from user space
+ * is checked here, before anything is pinned or allocated, in the order
+ * pread()/pwrite() with O_DIRECT check the same things, so that both
+ * return the same errno for the same mistake.
+ */
+#include <linux/blkdev.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/uaccess.h>
+
+#include "zcio.h"
+
+/* Every field that must be zero is zero and @op is known. */
+static int zcio_io_check_fields(const struct zcio_io *io)
+{
+	if (io->op != ZCIO_OP_READ && io->op != ZCIO_OP_WRITE)
+		return -EINVAL;
+	if (io->pad || io->ioprio || io->flags || io->buf_index || io->resv)
+		return -EINVAL;
+	return 0;
+}
+
+/* The fd is a block device opened for the access @op needs. */
+static int zcio_io_check_target(struct file *file, u8 op)
+{
+	if (!S_ISBLK(file_inode(file)->i_mode))
+		return -ENOTBLK;
+	if (op == ZCIO_OP_READ && !(file->f_mode & FMODE_READ))
+		return -EBADF;
+	if (op == ZCIO_OP_WRITE && !(file->f_mode & FMODE_WRITE))
+		return -EBADF;
+	return 0;
+}
+
+/* Lengths and offsets that no device could take. */
+static int zcio_io_check_range(const struct zcio_io *io)
+{
+	if (!io->len || io->len > ZCIO_MAX_IO_BYTES)
+		return -EINVAL;
+	if (io->addr + io->len < io->addr)
+		return -EINVAL;
+	if (io->offset > LLONG_MAX || io->len > LLONG_MAX - io->offset)
+		return -EINVAL;
+	if (!access_ok(u64_to_user_ptr(io->addr), io->len))
+		return -EFAULT;
+	return 0;
+}
+
+/*
+ * Clamp @len to the end of the device the way blkdev_read_iter() and
+ * blkdev_write_iter() do: a read at or past the end transfers nothing, a
+ * write there fails with ENOSPC, a transfer across the end is shortened.
+ * Then check alignment, as blkdev_direct_IO() does, on what is left.
+ */
+static int zcio_io_check_device(struct block_device *bdev, u8 op,
+				unsigned long addr, u64 *len, loff_t pos)
+{
+	loff_t size = bdev_nr_bytes(bdev);
+
+	if (op == ZCIO_OP_WRITE && bdev_read_only(bdev))
+		return -EPERM;
+	if (pos >= size)
+		return op == ZCIO_OP_WRITE ? -ENOSPC : 0;
+	*len = min_t(u64, *len, size - pos);
+	if ((pos | *len) & (bdev_logical_block_size(bdev) - 1))
+		return -EINVAL;
+	if (addr & bdev_dma_alignment(bdev))
+		return -EINVAL;
+	return 0;
+}
+
+static blk_opf_t zcio_io_opf(u8 op)
+{
+	/* Synchronous writes, as dio_bio_write_op() marks O_DIRECT ones. */
+	return op == ZCIO_OP_WRITE ? REQ_OP_WRITE | REQ_SYNC | REQ_IDLE :
+				     REQ_OP_READ;
+}
+
+/* Validate one request against its target and run it; bytes or -errno. */
+static long zcio_io_run(const struct zcio_io *io)
+{
+	struct file *file;
+	u64 len = io->len;
+	long ret;
+
+	file = fget(io->fd);
+	if (!file)
+		return -EBADF;
+	ret = zcio_io_check_target(file, io->op);
+	if (ret)
+		goto out_fput;
+	ret = zcio_io_check_range(io);
+	if (ret)
+		goto out_fput;
+	ret = zcio_io_check_device(zcio_file_bdev(file), io->op, io->addr,
+				   &len, io->offset);
+	if (ret || !len)
+		goto out_fput;
+	ret = zcio_submit_and_wait(file, zcio_io_opf(io->op), io->addr, len,
+				   io->offset);
+out_fput:
+	fput(file);
+	return ret;
+}
+
+static long zcio_ioctl_io(struct zcio_io __user *uio)
+{
+	struct zcio_io io;
+	long ret;
+
+	if (copy_from_user(&io, uio, sizeof(io)))
+		return -EFAULT;
+	ret = zcio_io_check_fields(&io);
+	if (ret)
+		return ret;
+	ret = zcio_io_run(&io);
+	if (ret < 0)
+		return ret;
+	return put_user(ret, &uio->result);
+}
+
+static long zcio_ioctl_version(struct zcio_version __user *uver)
+{
+	struct zcio_version ver = {
+		.major = ZCIO_VERSION_MAJOR,
+		.minor = ZCIO_VERSION_MINOR,
+		.patch = ZCIO_VERSION_PATCH,
+		.abi = ZCIO_ABI_VERSION,
+		.max_io_bytes = ZCIO_MAX_IO_BYTES,
+		.features = ZCIO_FEATURES,
+	};
+
+	return copy_to_user(uver, &ver, sizeof(ver)) ? -EFAULT : 0;
+}
+
+static void zcio_devinfo_fill(struct zcio_devinfo *di, struct file *file)
+{
+	struct block_device *bdev = zcio_file_bdev(file);
+
+	di->size = bdev_nr_bytes(bdev);
+	di->logical_block_size = bdev_logical_block_size(bdev);
+	di->physical_block_size = bdev_physical_block_size(bdev);
+	di->dma_alignment = bdev_dma_alignment(bdev) + 1;
+	di->max_sectors_bytes =
+		queue_max_sectors(bdev_get_queue(bdev)) << SECTOR_SHIFT;
+	di->max_hw_sectors_bytes =
+		queue_max_hw_sectors(bdev_get_queue(bdev)) << SECTOR_SHIFT;
+	di->max_segments = bdev_max_segments(bdev);
+	di->dev_major = MAJOR(bdev->bd_dev);
+	di->dev_minor = MINOR(bdev->bd_dev);
+	if (bdev_read_only(bdev))
+		di->dev_flags |= ZCIO_DEV_RDONLY;
+	if (file->f_mode & FMODE_READ)
+		di->dev_flags |= ZCIO_DEV_FD_READ;
+	if (file->f_mode & FMODE_WRITE)
+		di->dev_flags |= ZCIO_DEV_FD_WRITE;
+	if (!bdev_nonrot(bdev))
+		di->dev_flags |= ZCIO_DEV_ROTATIONAL;
+}
+
+static long zcio_ioctl_devinfo(struct zcio_devinfo __user *udi)
+{
+	struct zcio_devinfo in, di = {};
+	struct file *file;
+	long ret = 0;
+
+	if (copy_from_user(&in, udi, sizeof(in)))
+		return -EFAULT;
+	if (in.flags || in.pad || memchr_inv(in.resv, 0, sizeof(in.resv)))
+		return -EINVAL;
+	file = fget(in.fd);
+	if (!file)
+		return -EBADF;
+	if (!S_ISBLK(file_inode(file)->i_mode)) {
+		ret = -ENOTBLK;
+		goto out_fput;
+	}
+	di.fd = in.fd;
+	zcio_devinfo_fill(&di, file);
+	if (copy_to_user(udi, &di, sizeof(di)))
+		ret = -EFAULT;
+out_fput:
+	fput(file);
+	return ret;
+}
+
+static long zcio_ioctl_stats(struct zcio_stats __user *ust)
+{
+	struct zcio_stats st = {};
+
+	zcio_stats_read(&st);
+	return copy_to_user(ust, &st, sizeof(st)) ? -EFAULT : 0;
+}
+
+long zcio_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case ZCIO_IOC_IO:
+		return zcio_ioctl_io(uarg);
+	case ZCIO_IOC_VERSION:
+		return zcio_ioctl_version(uarg);
+	case ZCIO_IOC_DEVINFO:
+		return zcio_ioctl_devinfo(uarg);
+	case ZCIO_IOC_STATS:
+		return zcio_ioctl_stats(uarg);
+	default:
+		return -ENOTTY;
+	}
+}

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcio_bio_map_user() and zcio_bio_unmap_user(): the 2.6 pair
+ * bio_map_user()/bio_unmap_user(), rebuilt on today's GUP interface.
+ *
+ * The LWN article this project started from left two questions open:
+ * SetPageDirty() or set_page_dirty_lock(), and page_cache_release() or
+ * put_page().  Today's answers:
+ *
+ *  - Pages that the device will write into are pinned with FOLL_PIN
+ *    (pin_user_pages_fast() with FOLL_WRITE), not merely referenced with
+ *    get_user_pages().  A pin is visible to the rest of mm (page_maybe_dma_
+ *    pinned()), so fork() copies such pages for the child instead of
+ *    sharing them, and writeback knows that DMA may still be running.
+ *  - Dirtying and releasing happen together, after the I/O, in process
+ *    context: unpin_user_pages_dirty_lock(pages, n, true).  It uses
+ *    set_page_dirty_lock(), never a bare SetPageDirty(): a file-backed
+ *    page must go through its mapping's ->dirty_folio() with the page
+ *    locked, or its filesystem never learns that it has to write it back.
+ *    Taking the page lock may sleep, which is why the unmap runs from the
+ *    waiting caller or a workqueue and never from bio completion.
+ *  - page_cache_release() is gone (it was put_page() all along), and a
+ *    pinned page must not be released with put_page() either: each pin is
+ *    undone by unpin_user_page(s), which drops the pin bias.  Pages that
+ *    were only read by the device are released by unpin_user_pages().
+ */
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include "zcio.h"
+
+/* Release what zcio_bio_map_user() pinned but could not add to the bio. */
+static void zcio_unpin_tail(struct page **pages, unsigned int nr)
+{
+	unpin_user_pages(pages, nr);
+	zcio_count(unpins, nr);
+}
+
+/* Point @zb->pages at storage for @nr page pointers. */
+static int zcio_bio_alloc_pages(struct zcio_bio *zb, unsigned int nr)
+{
+	if (nr <= ZCIO_INLINE_PAGES) {
+		zb->pages = zb->inline_pages;
+		return 0;
+	}
+	zb->pages = kmalloc_array(nr, sizeof(*zb->pages), GFP_KERNEL);
+	return zb->pages ? 0 : -ENOMEM;
+}
+
+static void zcio_bio_free_pages(struct zcio_bio *zb)
+{
+	if (zb->pages != zb->inline_pages)
+		kfree(zb->pages);
+}
+
+/*
+ * Add the pinned pages of [uaddr, uaddr + len) to the bio; returns how many
+ * pages it took.  Only the first page may start inside a page and only the
+ * last may end inside one.
+ */
+static unsigned int zcio_bio_add_pages(struct bio *bio, struct page **pages,
+				       unsigned int nr, unsigned long uaddr,
+				       u64 len)
+{
+	unsigned int offset = offset_in_page(uaddr);
+	unsigned int i;
+
+	for (i = 0; i < nr && len; i++) {
+		unsigned int bytes = min_t(u64, PAGE_SIZE - offset, len);
+
+		if (bio_add_page(bio, pages[i], bytes, offset) != bytes)
+			break;
+		len -= bytes;
+		offset = 0;
+	}
+	return i;
+}
+
+/**
+ * zcio_bio_map_user - map a user buffer into a bio
+ * @bdev:	the target block device
+ * @opf:	REQ_OP_READ (the device writes user memory) or REQ_OP_WRITE,
+ *		with request flags
+ * @uaddr:	start of the user buffer
+ * @len:	bytes wanted, nonzero
+ *
+ * Pins the pages behind the buffer and builds one bio against @bdev with
+ * them.  The bio may cover less than @len: pin_user_pages_fast() may pin
+ * fewer pages than asked, and a bio holds at most BIO_MAX_VECS pages and
+ * bio_add_page() may refuse a page at the bio's size limit.  The caller
+ * reads bio->bi_iter.bi_size and maps the rest into further bios.
+ *
+ * Return: the bio, ready for bi_sector and submission, or an ERR_PTR()
+ * with nothing left pinned.  Never NULL.
+ */
+struct bio *zcio_bio_map_user(struct block_device *bdev, blk_opf_t opf,
+			      unsigned long uaddr, u64 len)
+{
+	unsigned int gup_flags = op_is_write(opf) ? 0 : FOLL_WRITE;
+	unsigned int nr_want, nr_pinned, nr_added;
+	struct zcio_bio *zb;
+	struct bio *bio;
+	int ret;
+
+	nr_want = min_t(u64, DIV_ROUND_UP(offset_in_page(uaddr) + len,
+					  PAGE_SIZE), BIO_MAX_VECS);
+	bio = bio_alloc_bioset(bdev, nr_want, opf, GFP_KERNEL, &zcio_bio_set);
+	if (!bio)
+		return ERR_PTR(-ENOMEM);
+	zb = container_of(bio, struct zcio_bio, bio);
+	zb->nr_pages = 0;
+	ret = zcio_bio_alloc_pages(zb, nr_want);
+	if (ret)
+		goto out_put_bio;
+
+	ret = pin_user_pages_fast(uaddr & PAGE_MASK, nr_want, gup_flags,
+				  zb->pages);
+	if (ret < 0)
+		goto out_free_pages;
+	nr_pinned = ret;
+	zcio_count(pins, nr_pinned);
+
+	nr_added = zcio_bio_add_pages(bio, zb->pages, nr_pinned, uaddr, len);
+	if (!nr_added) {
+		ret = -EFAULT;
+		goto out_unpin;
+	}
+	zcio_unpin_tail(zb->pages + nr_added, nr_pinned - nr_added);
+	zb->nr_pages = nr_added;
+	return bio;
+
+out_unpin:
+	zcio_unpin_tail(zb->pages, nr_pinned);
+out_free_pages:
+	zcio_bio_free_pages(zb);
+out_put_bio:
+	bio_put(bio);
+	return ERR_PTR(ret);
+}
+
+/**
+ * zcio_bio_unmap_user - release a bio built by zcio_bio_map_user()
+ * @bio:	the bio, completed or never submitted
+ * @write_to_vm: the device wrote into the pages (a read): dirty them
+ *
+ * Dirties the pages if the device wrote them, unpins every page exactly
+ * once and frees the bio.  Sleeps: call it in process context only.
+ */
+void zcio_bio_unmap_user(struct bio *bio, bool write_to_vm)
+{
+	struct zcio_bio *zb = container_of(bio, struct zcio_bio, bio);
+
+	might_sleep();
+	unpin_user_pages_dirty_lock(zb->pages, zb->nr_pages, write_to_vm);
+	zcio_count(unpins, zb->nr_pages);
+	zcio_bio_free_pages(zb);
+	bio_put(bio);
+}
