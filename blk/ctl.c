@@ -61,8 +61,10 @@ static int zcio_io_check_device(struct block_device *bdev, u8 op,
 
 	if (op == ZCIO_OP_WRITE && bdev_read_only(bdev))
 		return -EPERM;
-	if (pos >= size)
+	if (pos >= size) {
+		*len = 0;
 		return op == ZCIO_OP_WRITE ? -ENOSPC : 0;
+	}
 	*len = min_t(u64, *len, size - pos);
 	if ((pos | *len) & (bdev_logical_block_size(bdev) - 1))
 		return -EINVAL;
