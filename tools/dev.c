@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcio CLI: opening and checking the control device (/dev/zcio) and
+ * the block device, with the CLI's error messages.  The ioctls and the
+ * ABI/feature check themselves are in lib/libzcio.c.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+/* ------------------------------------------------------------------ */
+/* Control device                                                      */
+
+int open_zcio(int *zfd)
+{
+	int fd = zcio_open();
+	const char *hint;
+
+	if (fd < 0) {
+		hint = zcio_open_hint(fd);
+		fprintf(stderr, "zcio: cannot open %s: %s%s%s%s\n",
+			zcio_device_path(), zcio_strerror(fd),
+			hint ? " (" : "", hint ? hint : "", hint ? ")" : "");
+		return EXIT_FAIL;
+	}
+	*zfd = fd;
+	return 0;
+}
+
+int get_version(int zfd, struct zcio_version *ver)
+{
+	int ret = zcio_get_version(zfd, ver);
+
+	if (ret) {
+		errmsg("%s: version query failed: %s", zcio_device_path(),
+		       zcio_strerror(ret));
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
+/* zcio_check_version(), with a message saying what is missing. */
+int check_version(const struct zcio_version *ver, uint64_t need)
+{
+	uint64_t missing = need & ~ver->features;
+	int ret = zcio_check_version(ver, need);
+
+	if (ret == -EPROTO) {
+		errmsg("module ABI %u is not supported (this tool speaks ABI %u)",
+		       ver->abi, ZCIO_ABI_VERSION);
+		return EXIT_FAIL;
+	}
+	if (ret) {
+		errmsg("module lacks feature %s",
+		       zcio_feature_name(missing & -missing));
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
+/* Open the control device and check it speaks our ABI with @need. */
+int zcio_setup(int *zfd, struct zcio_version *ver, uint64_t need)
+{
+	int ret;
+
+	ret = open_zcio(zfd);
+	if (ret)
+		return ret;
+	ret = get_version(*zfd, ver);
+	if (!ret)
+		ret = check_version(ver, need);
+	if (ret)
+		close(*zfd);
+	return ret;
+}
+
+int open_bdev(const char *dev, int flags, int *fd)
+{
+	*fd = open(dev, flags | O_CLOEXEC);
+	if (*fd < 0) {
+		errmsg("cannot open %s: %s", dev, strerror(errno));
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
+int get_devinfo(int zfd, const char *dev, int fd, struct zcio_devinfo *di)
+{
+	int ret = zcio_get_devinfo(zfd, fd, di);
+
+	if (ret) {
+		errmsg("cannot query %s: %s", dev, zcio_strerror(ret));
+		return EXIT_FAIL;
+	}
+	if (!di->logical_block_size) {
+		errmsg("%s: module reports a logical block size of 0", dev);
+		return EXIT_FAIL;
+	}
+	return 0;
+}
