@@ -44,10 +44,11 @@ require_cmd() {
 
 # --- devices ---------------------------------------------------------------
 
-# wait_for_dev PATH [SECONDS]: wait until PATH is a block device (default 10 s).
+# wait_for_dev PATH [SECONDS]: wait until PATH is a block or character
+# device node (default 10 s).
 wait_for_dev() {
 	local path=$1 tries=$((${2:-10} * 10))
-	while [ ! -b "$path" ]; do
+	while [ ! -b "$path" ] && [ ! -c "$path" ]; do
 		tries=$((tries - 1))
 		[ "$tries" -gt 0 ] || die "$path did not appear"
 		sleep 0.1
