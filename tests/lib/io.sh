@@ -1,0 +1,141 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# tests/lib/io.sh: helpers of the io/ test group (data round trips).
+#
+#     . "$ZCIO_ROOT/tests/lib/io.sh"
+#
+# Sources common.sh.  The work is done by tests/bin/io-rt (tests/src/io-rt.c),
+# which fails (exit 1) with a message naming the LBA of the first wrong
+# blocks, or skips (exit 77); under `set -e` its status is the test's.
+
+. "$ZCIO_ROOT/tests/lib/common.sh"
+
+ZCIO_BIN=${ZCIO_BIN:-$ZCIO_ROOT/tests/bin}
+IO_RT=$ZCIO_BIN/io-rt
+
+[ -x "$IO_RT" ] || die "$IO_RT is missing (make -C tests)"
+[ -c /dev/zcio ] || die "/dev/zcio is missing (is zcio.ko loaded?)"
+
+# io_rt ARGS...: run io-rt (see tests/src/io-rt.c for the arguments).
+io_rt() {
+	"$IO_RT" "$@"
+}
+
+# io_nullb_teardown NAME: remove a null_blk device made by nullb_create and
+# unload null_blk once it has no device left.  Safe to call twice.
+io_nullb_teardown() {
+	nullb_destroy "${1:?io_nullb_teardown NAME}"
+	[ -d /sys/module/null_blk ] || return 0
+	if [ -d "$NULLB_CONFIGFS" ] && [ -n "$(ls -A "$NULLB_CONFIGFS")" ]; then
+		return 0
+	fi
+	modprobe -r null_blk 2>/dev/null || rmmod null_blk ||
+		die "cannot unload null_blk"
+}
+
+# io_sysblk DEV: /sys/block/<name> of a /dev path.
+io_sysblk() {
+	echo "/sys/block/$(basename "$(readlink -f "${1:?io_sysblk DEV}")")"
+}
+
+# io_devinfo DEV: set lbs, pbs, dma, size, max_sectors_bytes,
+# max_hw_sectors_bytes and max_segments from ZCIO_IOC_DEVINFO.
+io_devinfo() {
+	local out
+	out=$(io_rt devinfo "${1:?io_devinfo DEV}") || die "no devinfo for $1"
+	eval "$out"
+}
+
+# io_matrix DEV [A B]: the round trips every device gets: 512 B (when the
+# logical block size allows it), 4 KiB and 1 MiB, at the start, at an
+# offset not aligned to the size and at the very end of the device, whole
+# and in 4 KiB ioctls, plus one read of data written by the kernel
+# (O_DIRECT) rather than by zcio.  The buffers start at a page boundary or
+# A or B bytes into a page (default: dma_alignment and the last
+# dma-aligned spot of a page, so 4 KiB spans two pages and 1 MiB 257).
+io_matrix() {
+	local dev=${1:?io_matrix DEV [A B]} lbs pbs size dma max_sectors_bytes
+	local max_hw_sectors_bytes max_segments a b
+	io_devinfo "$dev"
+	a=${2:-$dma}
+	b=${3:-$((4096 - dma))}
+	[ "$size" -ge $((8 << 20)) ] || die "io_matrix needs 8 MiB, $dev has $size bytes"
+	if [ "$lbs" -eq 512 ]; then
+		io_rt rt -s 11 -o 0 -l 512 "$dev"
+		io_rt rt -s 12 -o $((7 * 512)) -l 512 -a "$a" "$dev"
+		io_rt rt -s 13 -o $((size - 512)) -l 512 -a "$b" "$dev"
+	fi
+	io_rt rt -s 21 -o 0 -l 4k "$dev"
+	io_rt rt -s 22 -o $((3 * lbs)) -l 4k -a "$a" "$dev"
+	io_rt rt -s 23 -o $((size - 4096)) -l 4k -a "$b" "$dev"
+	io_rt rt -s 31 -o 0 -l 1M "$dev"
+	io_rt rt -s 32 -o $((1048576 + lbs)) -l 1M -a "$a" "$dev"
+	io_rt rt -s 33 -o $((size - 1048576)) -l 1M -a "$b" "$dev"
+	io_rt rt -s 34 -o $((4 << 20)) -l 1M -c 4k -a "$a" "$dev"
+	io_rt rt -s 35 -o $((6 << 20)) -l 1M -a "$a" -R "$dev"
+}
+
+# io_scsi_debug_setup ARGS...: load scsi_debug (one 16 MiB disk, no
+# completion delay, ARGS added, e.g. sector_size=4096) and print its /dev
+# path.  sd_mod is loaded first: nothing else would load it in the guest.
+io_scsi_debug_setup() {
+	local d tries=100
+	io_scsi_debug_teardown
+	modprobe sd_mod 2>/dev/null || true
+	modprobe scsi_debug dev_size_mb=16 delay=0 "$@" ||
+		die "cannot load scsi_debug $*"
+	while :; do
+		for d in /sys/bus/pseudo/drivers/scsi_debug/adapter*/host*/target*/*/block/*; do
+			if [ -b "/dev/${d##*/}" ]; then
+				echo "/dev/${d##*/}"
+				return 0
+			fi
+		done
+		tries=$((tries - 1))
+		[ $tries -gt 0 ] || die "no disk of scsi_debug appeared"
+		sleep 0.1
+	done
+}
+
+# io_scsi_debug_teardown: unload scsi_debug if loaded.  Safe to call twice.
+io_scsi_debug_teardown() {
+	[ -d /sys/module/scsi_debug ] || return 0
+	modprobe -r scsi_debug 2>/dev/null || rmmod scsi_debug ||
+		die "cannot unload scsi_debug"
+}
+
+# io_nullb_create NAME [ATTR=VALUE...]: nullb_create, but also finds the
+# disk when null_blk names it after the configfs directory (/dev/NAME, as
+# 6.1 does) instead of nullb<index>.  Prints the /dev path.
+io_nullb_create() {
+	local name=${1:?io_nullb_create NAME [ATTR=VALUE...]} kv dir idx tries=100
+	shift
+	if [ ! -d "$NULLB_CONFIGFS" ]; then
+		grep -q configfs /proc/mounts ||
+			mount -t configfs configfs /sys/kernel/config ||
+			die "cannot mount configfs"
+		modprobe null_blk nr_devices=0 || die "cannot load null_blk"
+	fi
+	[ -d "$NULLB_CONFIGFS" ] || die "null_blk has no configfs interface"
+	dir=$NULLB_CONFIGFS/$name
+	[ ! -e "$dir" ] || nullb_destroy "$name"
+	mkdir "$dir" || die "cannot create $dir"
+	for kv in "$@"; do
+		[ -e "$dir/${kv%%=*}" ] || die "null_blk has no attribute ${kv%%=*}"
+		echo "${kv#*=}" >"$dir/${kv%%=*}" || die "cannot set $kv"
+	done
+	echo 1 >"$dir/power" || die "cannot power on null_blk $name"
+	idx=$(cat "$dir/index")
+	while :; do
+		for kv in "/dev/$name" "/dev/nullb$idx"; do
+			if [ -b "$kv" ]; then
+				echo "$kv"
+				return 0
+			fi
+		done
+		tries=$((tries - 1))
+		[ $tries -gt 0 ] || die "null_blk $name: neither /dev/$name nor /dev/nullb$idx appeared"
+		sleep 0.1
+	done
+}
