@@ -135,7 +135,7 @@ static void zcio_req_submit_bio(struct zcio_req *req, struct bio *bio,
 static int zcio_req_submit(struct zcio_req *req)
 {
 	struct blk_plug plug;
-	u64 done = 0;
+	u64 done = 0, mapped;
 	int ret = 0;
 
 	blk_start_plug(&plug);
@@ -148,10 +148,12 @@ static int zcio_req_submit(struct zcio_req *req)
 			ret = PTR_ERR(bio);
 			break;
 		}
-		if (bio->bi_iter.bi_size < req->len - done)
+		/* Once submitted, the bio may be split or even freed. */
+		mapped = bio->bi_iter.bi_size;
+		if (mapped < req->len - done)
 			zcio_count(partial_maps, 1);
 		zcio_req_submit_bio(req, bio, done);
-		done += bio->bi_iter.bi_size;
+		done += mapped;
 	}
 	blk_finish_plug(&plug);
 	return ret;

@@ -29,8 +29,8 @@
 
 #include "zcio.h"
 
-/* Release what zcio_bio_map_user() pinned but could not add to the bio. */
-static void zcio_unpin_tail(struct page **pages, unsigned int nr)
+/* Undo @nr pins taken by zcio_bio_map_user(). */
+static void zcio_unpin(struct page **pages, unsigned int nr)
 {
 	unpin_user_pages(pages, nr);
 	zcio_count(unpins, nr);
@@ -54,26 +54,42 @@ static void zcio_bio_free_pages(struct zcio_bio *zb)
 }
 
 /*
- * Add the pinned pages of [uaddr, uaddr + len) to the bio; returns how many
- * pages it took.  Only the first page may start inside a page and only the
- * last may end inside one.
+ * How many bytes from @uaddr the @nr_pinned pages can carry in one bio.
+ * When that is less than the @len wanted, cut it to whole logical blocks,
+ * as bio_iov_iter_get_pages() does: the next bio must start on a block
+ * boundary, and the block layer cannot split a bio inside a block.
+ * Returns 0 if not even one block fits.
  */
-static unsigned int zcio_bio_add_pages(struct bio *bio, struct page **pages,
-				       unsigned int nr, unsigned long uaddr,
-				       u64 len)
+static u64 zcio_map_bytes(struct block_device *bdev, unsigned long uaddr,
+			  u64 len, unsigned int nr_pinned)
+{
+	u64 bytes = (u64)nr_pinned * PAGE_SIZE - offset_in_page(uaddr);
+
+	if (bytes >= len)
+		return len;
+	return round_down(bytes, bdev_logical_block_size(bdev));
+}
+
+/*
+ * Add @bytes of the pinned pages, starting at @uaddr's offset in the first
+ * page, to the bio.  The bio was allocated with a vec for every page, so
+ * bio_add_page() cannot refuse one; if it ever does, the mapping fails.
+ */
+static int zcio_bio_add_pages(struct bio *bio, struct page **pages,
+			      unsigned long uaddr, u64 bytes)
 {
 	unsigned int offset = offset_in_page(uaddr);
 	unsigned int i;
 
-	for (i = 0; i < nr && len; i++) {
-		unsigned int bytes = min_t(u64, PAGE_SIZE - offset, len);
+	for (i = 0; bytes; i++) {
+		unsigned int n = min_t(u64, PAGE_SIZE - offset, bytes);
 
-		if (bio_add_page(bio, pages[i], bytes, offset) != bytes)
-			break;
-		len -= bytes;
+		if (bio_add_page(bio, pages[i], n, offset) != n)
+			return -EIO;
+		bytes -= n;
 		offset = 0;
 	}
-	return i;
+	return 0;
 }
 
 /**
@@ -86,9 +102,9 @@ static unsigned int zcio_bio_add_pages(struct bio *bio, struct page **pages,
  *
  * Pins the pages behind the buffer and builds one bio against @bdev with
  * them.  The bio may cover less than @len: pin_user_pages_fast() may pin
- * fewer pages than asked, and a bio holds at most BIO_MAX_VECS pages and
- * bio_add_page() may refuse a page at the bio's size limit.  The caller
- * reads bio->bi_iter.bi_size and maps the rest into further bios.
+ * fewer pages than asked, and a bio holds at most BIO_MAX_VECS pages.  A
+ * bio that covers less ends on a logical block boundary; the caller reads
+ * bio->bi_iter.bi_size and maps the rest into further bios.
  *
  * Return: the bio, ready for bi_sector and submission, or an ERR_PTR()
  * with nothing left pinned.  Never NULL.
@@ -97,9 +113,10 @@ struct bio *zcio_bio_map_user(struct block_device *bdev, blk_opf_t opf,
 			      unsigned long uaddr, u64 len)
 {
 	unsigned int gup_flags = op_is_write(opf) ? 0 : FOLL_WRITE;
-	unsigned int nr_want, nr_pinned, nr_added;
+	unsigned int nr_want, nr_pinned;
 	struct zcio_bio *zb;
 	struct bio *bio;
+	u64 bytes;
 	int ret;
 
 	nr_want = min_t(u64, DIV_ROUND_UP(offset_in_page(uaddr) + len,
@@ -108,7 +125,6 @@ struct bio *zcio_bio_map_user(struct block_device *bdev, blk_opf_t opf,
 	if (!bio)
 		return ERR_PTR(-ENOMEM);
 	zb = container_of(bio, struct zcio_bio, bio);
-	zb->nr_pages = 0;
 	ret = zcio_bio_alloc_pages(zb, nr_want);
 	if (ret)
 		goto out_put_bio;
@@ -119,18 +135,22 @@ struct bio *zcio_bio_map_user(struct block_device *bdev, blk_opf_t opf,
 		goto out_free_pages;
 	nr_pinned = ret;
 	zcio_count(pins, nr_pinned);
+	zb->nr_pages = nr_pinned;
 
-	nr_added = zcio_bio_add_pages(bio, zb->pages, nr_pinned, uaddr, len);
-	if (!nr_added) {
+	bytes = zcio_map_bytes(bdev, uaddr, len, nr_pinned);
+	if (!bytes) {
 		ret = -EFAULT;
 		goto out_unpin;
 	}
-	zcio_unpin_tail(zb->pages + nr_added, nr_pinned - nr_added);
-	zb->nr_pages = nr_added;
+	zb->nr_pages = DIV_ROUND_UP(offset_in_page(uaddr) + bytes, PAGE_SIZE);
+	zcio_unpin(zb->pages + zb->nr_pages, nr_pinned - zb->nr_pages);
+	ret = zcio_bio_add_pages(bio, zb->pages, uaddr, bytes);
+	if (ret)
+		goto out_unpin;
 	return bio;
 
 out_unpin:
-	zcio_unpin_tail(zb->pages, nr_pinned);
+	zcio_unpin(zb->pages, zb->nr_pages);
 out_free_pages:
 	zcio_bio_free_pages(zb);
 out_put_bio:

@@ -100,10 +100,28 @@ nullb_create() {
 		echo "${kv#*=}" >"$dir/${kv%%=*}" || die "cannot set $kv"
 	done
 	echo 1 >"$dir/power" || die "cannot power on null_blk $name"
-	# The disk is named after its index: nullb<index>.
-	dev=/dev/nullb$(cat "$dir/index")
-	wait_for_dev "$dev"
+	# Since 5.18 a configfs-made disk takes the item's NAME; module
+	# parameter disks (and older kernels) are nullb<index>.
+	dev=$(nullb_dev_path "$name" "$(cat "$dir/index")") || die "null_blk $name has no /dev node"
 	echo "$dev"
+}
+
+# nullb_dev_path NAME INDEX: wait for the disk of a configfs null_blk
+# device and print its /dev path.
+nullb_dev_path() {
+	local tries=100
+	while [ "$tries" -gt 0 ]; do
+		if [ -b "/dev/$1" ]; then
+			echo "/dev/$1"
+			return 0
+		elif [ -b "/dev/nullb$2" ]; then
+			echo "/dev/nullb$2"
+			return 0
+		fi
+		tries=$((tries - 1))
+		sleep 0.1
+	done
+	return 1
 }
 
 # nullb_destroy NAME: power off and remove a null_blk device.  Safe to call
