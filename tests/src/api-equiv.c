@@ -147,6 +147,9 @@ static const struct eq_case cases[] = {
 	{ "4k-write-off-512",	   DEV_4K, W, O_RDWR, 0, BUF_RW, 0,   4096, FROM_START, 512 },
 	{ "4k-read-addr-512",	   DEV_4K, R, O_RDWR, 0, BUF_RW, 512, 4096, FROM_START, 0 },
 	{ "4k-write-addr-512",	   DEV_4K, W, O_RDWR, 0, BUF_RW, 512, 4096, FROM_START, 0 },
+	/* a bio that maps less than the rest must end on a 4 KiB block */
+	{ "4k-read-len-2m-addr-512",  DEV_4K, R, O_RDWR, 0, BUF_RW, 512, 2 * M, FROM_START, 4 * M },
+	{ "4k-write-len-2m-addr-512", DEV_4K, W, O_RDWR, 0, BUF_RW, 512, 2 * M, FROM_START, 4 * M },
 	{ "4k-read-addr-1",	   DEV_4K, R, O_RDWR, 0, BUF_RW, 1,   4096, FROM_START, 0 },
 	{ "4k-write-addr-1",	   DEV_4K, W, O_RDWR, 0, BUF_RW, 1,   4096, FROM_START, 0 },
 	{ "4k-read-at-end",	   DEV_4K, R, O_RDWR, 0, BUF_RW, 0,   4096, FROM_END, 0 },
