@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ioctl decoding and validation.  Every field that comes from user space
- * is checked here, before anything is pinned or allocated, in the order
- * pread()/pwrite() with O_DIRECT check the same things, so that both
- * return the same errno for the same mistake.
+ * is checked here, before anything is pinned or allocated.  Mistakes that
+ * pread()/pwrite() with O_DIRECT can also make get the same errno; the
+ * checks pread() has no counterpart for (a zero length, arithmetic
+ * overflow, a length above ZCIO_MAX_IO_BYTES) come first and give EINVAL.
  */
 #include <linux/blkdev.h>
 #include <linux/file.h>
@@ -49,18 +50,23 @@ static int zcio_io_check_range(const struct zcio_io *io)
 }
 
 /*
- * Clamp @len to the end of the device the way blkdev_read_iter() and
+ * Refuse writes to a read-only device or an active swap device, then clamp
+ * @len to the end of the device the way blkdev_read_iter() and
  * blkdev_write_iter() do: a read at or past the end transfers nothing, a
  * write there fails with ENOSPC, a transfer across the end is shortened.
  * Then check alignment, as blkdev_direct_IO() does, on what is left.
  */
-static int zcio_io_check_device(struct block_device *bdev, u8 op,
-				unsigned long addr, u64 *len, loff_t pos)
+static int zcio_io_check_device(struct file *file, u8 op, unsigned long addr,
+				u64 *len, loff_t pos)
 {
+	struct block_device *bdev = zcio_file_bdev(file);
+	struct inode *bdev_inode = file->f_mapping->host;
 	loff_t size = bdev_nr_bytes(bdev);
 
 	if (op == ZCIO_OP_WRITE && bdev_read_only(bdev))
 		return -EPERM;
+	if (op == ZCIO_OP_WRITE && IS_SWAPFILE(bdev_inode))
+		return -ETXTBSY;
 	if (pos >= size) {
 		*len = 0;
 		return op == ZCIO_OP_WRITE ? -ENOSPC : 0;
@@ -96,8 +102,7 @@ static long zcio_io_run(const struct zcio_io *io)
 	ret = zcio_io_check_range(io);
 	if (ret)
 		goto out_fput;
-	ret = zcio_io_check_device(zcio_file_bdev(file), io->op, io->addr,
-				   &len, io->offset);
+	ret = zcio_io_check_device(file, io->op, io->addr, &len, io->offset);
 	if (ret || !len)
 		goto out_fput;
 	ret = zcio_submit_and_wait(file, zcio_io_opf(io->op), io->addr, len,
@@ -137,6 +142,12 @@ static long zcio_ioctl_version(struct zcio_version __user *uver)
 	return copy_to_user(uver, &ver, sizeof(ver)) ? -EFAULT : 0;
 }
 
+/* A queue limit in bytes, saturated at U32_MAX (4 GiB and more). */
+static u32 zcio_sectors_to_bytes(unsigned int sectors)
+{
+	return min_t(u64, (u64)sectors << SECTOR_SHIFT, U32_MAX);
+}
+
 static void zcio_devinfo_fill(struct zcio_devinfo *di, struct file *file)
 {
 	struct block_device *bdev = zcio_file_bdev(file);
@@ -146,9 +157,9 @@ static void zcio_devinfo_fill(struct zcio_devinfo *di, struct file *file)
 	di->physical_block_size = bdev_physical_block_size(bdev);
 	di->dma_alignment = bdev_dma_alignment(bdev) + 1;
 	di->max_sectors_bytes =
-		queue_max_sectors(bdev_get_queue(bdev)) << SECTOR_SHIFT;
+		zcio_sectors_to_bytes(queue_max_sectors(bdev_get_queue(bdev)));
 	di->max_hw_sectors_bytes =
-		queue_max_hw_sectors(bdev_get_queue(bdev)) << SECTOR_SHIFT;
+		zcio_sectors_to_bytes(queue_max_hw_sectors(bdev_get_queue(bdev)));
 	di->max_segments = bdev_max_segments(bdev);
 	di->dev_major = MAJOR(bdev->bd_dev);
 	di->dev_minor = MINOR(bdev->bd_dev);

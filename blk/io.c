@@ -67,11 +67,18 @@ static void zcio_req_release_work(struct work_struct *work)
 /* All bios have ended: hand the request to whoever releases it. */
 static void zcio_req_io_done(struct zcio_req *req)
 {
+	/*
+	 * The request may be freed, and the module unloaded, as soon as
+	 * this hands it over; the RCU read section lets zcio_exit() wait,
+	 * with synchronize_rcu(), until this function has left the hand-over.
+	 */
+	rcu_read_lock();
 	if (atomic_cmpxchg(&req->state, ZCIO_REQ_WAITING, ZCIO_REQ_DONE) ==
 	    ZCIO_REQ_WAITING)
 		complete(&req->done);
 	else
 		queue_work(zcio_wq, &req->release_work);
+	rcu_read_unlock();
 }
 
 static void zcio_req_put_pending(struct zcio_req *req)

@@ -90,7 +90,7 @@ static void __exit zcio_exit(void)
 	/* Requests abandoned by killed callers may still be in flight. */
 	wait_var_event(&zcio_live_reqs, !atomic_read(&zcio_live_reqs));
 	destroy_workqueue(zcio_wq);
-	/* Let a bi_end_io that queued the last release_work return. */
+	/* Let zcio_req_io_done() leave its RCU section after the hand-over. */
 	synchronize_rcu();
 	bioset_exit(&zcio_bio_set);
 }
