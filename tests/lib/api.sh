@@ -45,43 +45,15 @@ api_run_cleanup() {
 }
 trap api_run_cleanup EXIT
 
-# api_nullb VAR NAME ATTR=VALUE...: create a null_blk device through
-# configfs with the given attributes (size in MiB), power it on, register
-# its teardown and set VAR to its path.  Not in $(...): the registration
-# must happen in the test's own shell.  Unlike common.sh's nullb_create,
-# which waits for /dev/nullb<index>, this also finds /dev/NAME: that is
-# what 6.1 calls a device made through configfs (null_add_dev() names the
-# disk after the configfs directory).
+# api_nullb VAR NAME ATTR=VALUE...: nullb_create NAME ATTR=VALUE... (size
+# in MiB) with its teardown registered, and set VAR to the device path.
+# Not in $(...): the registration must happen in the test's own shell.
 api_nullb() {
 	# Locals are prefixed: VAR must not name one of them.
-	local _an_var=${1:?api_nullb VAR NAME ATTR=VALUE...} _an_name=${2:?api_nullb VAR NAME ...}
-	local _an_dir=$NULLB_CONFIGFS/$_an_name _an_kv _an_dev _an_tries=100
-	shift 2
-	api_cleanup "api_nullb_teardown $_an_name"
-	if [ ! -d "$NULLB_CONFIGFS" ]; then
-		grep -q configfs /proc/mounts ||
-			mount -t configfs configfs /sys/kernel/config ||
-			die "cannot mount configfs"
-		modprobe null_blk nr_devices=0 || die "cannot load null_blk"
-	fi
-	[ -d "$NULLB_CONFIGFS" ] || die "null_blk has no configfs interface"
-	[ ! -e "$_an_dir" ] || nullb_destroy "$_an_name"
-	mkdir "$_an_dir" || die "cannot create $_an_dir"
-	for _an_kv in "$@"; do
-		[ -e "$_an_dir/${_an_kv%%=*}" ] ||
-			die "null_blk has no attribute ${_an_kv%%=*}"
-		echo "${_an_kv#*=}" >"$_an_dir/${_an_kv%%=*}" ||
-			die "cannot set $_an_kv"
-	done
-	echo 1 >"$_an_dir/power" || die "cannot power on null_blk $_an_name"
-	while :; do
-		for _an_dev in "/dev/$_an_name" "/dev/nullb$(cat "$_an_dir/index")"; do
-			[ -b "$_an_dev" ] && break 2
-		done
-		_an_tries=$((_an_tries - 1))
-		[ $_an_tries -gt 0 ] || die "null_blk $_an_name: no block device appeared"
-		sleep 0.1
-	done
+	local _an_var=${1:?api_nullb VAR NAME ATTR=VALUE...} _an_dev
+	shift
+	api_cleanup "api_nullb_teardown ${1:?api_nullb VAR NAME ATTR=VALUE...}"
+	_an_dev=$(nullb_create "$@") || exit 1
 	printf -v "$_an_var" '%s' "$_an_dev"
 }
 
@@ -90,7 +62,8 @@ api_nullb() {
 api_nullb_teardown() {
 	nullb_destroy "${1:?api_nullb_teardown NAME}"
 	[ -d /sys/module/null_blk ] || return 0
-	if [ -d "$NULLB_CONFIGFS" ] && [ -n "$(ls -A "$NULLB_CONFIGFS")" ]; then
+	# Devices are the directories there ("features" is a file).
+	if [ -n "$(find "$NULLB_CONFIGFS" -mindepth 1 -maxdepth 1 -type d 2>/dev/null)" ]; then
 		return 0
 	fi
 	modprobe -r null_blk 2>/dev/null || rmmod null_blk ||
