@@ -122,6 +122,9 @@ static long zcio_ioctl_io(struct zcio_io __user *uio)
 	ret = zcio_io_check_fields(&io);
 	if (ret)
 		return ret;
+	/* A result that cannot be stored must not follow a transfer. */
+	if (put_user(0, &uio->result))
+		return -EFAULT;
 	ret = zcio_io_run(&io);
 	if (ret < 0)
 		return ret;
