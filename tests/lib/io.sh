@@ -27,7 +27,10 @@ io_rt() {
 io_nullb_teardown() {
 	nullb_destroy "${1:?io_nullb_teardown NAME}"
 	[ -d /sys/module/null_blk ] || return 0
-	if [ -d "$NULLB_CONFIGFS" ] && [ -n "$(ls -A "$NULLB_CONFIGFS")" ]; then
+	# configfs always holds the 'features' file; only directories are
+	# devices.
+	if [ -d "$NULLB_CONFIGFS" ] &&
+	   [ -n "$(find "$NULLB_CONFIGFS" -mindepth 1 -maxdepth 1 -type d)" ]; then
 		return 0
 	fi
 	modprobe -r null_blk 2>/dev/null || rmmod null_blk ||
