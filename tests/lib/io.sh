@@ -108,37 +108,3 @@ io_scsi_debug_teardown() {
 		die "cannot unload scsi_debug"
 }
 
-# io_nullb_create NAME [ATTR=VALUE...]: nullb_create, but also finds the
-# disk when null_blk names it after the configfs directory (/dev/NAME, as
-# 6.1 does) instead of nullb<index>.  Prints the /dev path.
-io_nullb_create() {
-	local name=${1:?io_nullb_create NAME [ATTR=VALUE...]} kv dir idx tries=100
-	shift
-	if [ ! -d "$NULLB_CONFIGFS" ]; then
-		grep -q configfs /proc/mounts ||
-			mount -t configfs configfs /sys/kernel/config ||
-			die "cannot mount configfs"
-		modprobe null_blk nr_devices=0 || die "cannot load null_blk"
-	fi
-	[ -d "$NULLB_CONFIGFS" ] || die "null_blk has no configfs interface"
-	dir=$NULLB_CONFIGFS/$name
-	[ ! -e "$dir" ] || nullb_destroy "$name"
-	mkdir "$dir" || die "cannot create $dir"
-	for kv in "$@"; do
-		[ -e "$dir/${kv%%=*}" ] || die "null_blk has no attribute ${kv%%=*}"
-		echo "${kv#*=}" >"$dir/${kv%%=*}" || die "cannot set $kv"
-	done
-	echo 1 >"$dir/power" || die "cannot power on null_blk $name"
-	idx=$(cat "$dir/index")
-	while :; do
-		for kv in "/dev/$name" "/dev/nullb$idx"; do
-			if [ -b "$kv" ]; then
-				echo "$kv"
-				return 0
-			fi
-		done
-		tries=$((tries - 1))
-		[ $tries -gt 0 ] || die "null_blk $name: neither /dev/$name nor /dev/nullb$idx appeared"
-		sleep 0.1
-	done
-}
