@@ -3,11 +3,16 @@
 # zcio top-level Makefile.  `make` builds the module and the tools against
 # the kernel in KVER; `make demo` and `make check` boot a QEMU guest.
 
-# The kernel to build for and boot: the newest Debian 6.1 by default.
-KVER ?= $(shell ls -1 /lib/modules 2>/dev/null | grep '^6\.1\.' | sort -V | tail -n 1)
-KDIR ?= /lib/modules/$(KVER)/build
 # VM=0 runs the suite on this machine (it must be able to load modules).
 VM ?= 1
+# The kernel to build for: the running one with VM=0, else the newest
+# Debian 6.1, which the guest boots.
+ifeq ($(VM),0)
+KVER ?= $(shell uname -r)
+else
+KVER ?= $(shell ls -1 /lib/modules 2>/dev/null | grep '^6\.1\.' | sort -V | tail -n 1)
+endif
+KDIR ?= /lib/modules/$(KVER)/build
 # Only run tests whose path matches this pattern (e.g. T=io/).
 T ?=
 
@@ -23,7 +28,9 @@ module:
 tools:
 	$(MAKE) -C tools
 
+# The tools' host-side test programs too: tests/cli/001-host-unit runs them.
 tests: tools
+	$(MAKE) -C tools test-progs
 	$(MAKE) -C tests
 
 deps:
