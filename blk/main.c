@@ -8,7 +8,6 @@
  * That is why the node can be world-usable (mode 0666).
  */
 #include <linux/atomic.h>
-#include <linux/bio.h>
 #include <linux/build_bug.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -16,7 +15,6 @@
 
 #include "zcio.h"
 
-struct bio_set zcio_bio_set;
 struct workqueue_struct *zcio_wq;
 
 /* Requests not yet released, possibly abandoned by a killed caller. */
@@ -61,15 +59,9 @@ static int __init zcio_init(void)
 	int ret;
 
 	zcio_check_abi();
-	ret = bioset_init(&zcio_bio_set, BIO_POOL_SIZE,
-			  offsetof(struct zcio_bio, bio), BIOSET_NEED_BVECS);
-	if (ret)
-		return ret;
 	zcio_wq = alloc_workqueue("zcio", WQ_MEM_RECLAIM, 0);
-	if (!zcio_wq) {
-		ret = -ENOMEM;
-		goto out_bioset;
-	}
+	if (!zcio_wq)
+		return -ENOMEM;
 	ret = misc_register(&zcio_misc);
 	if (ret)
 		goto out_wq;
@@ -79,8 +71,6 @@ static int __init zcio_init(void)
 
 out_wq:
 	destroy_workqueue(zcio_wq);
-out_bioset:
-	bioset_exit(&zcio_bio_set);
 	return ret;
 }
 
@@ -90,9 +80,12 @@ static void __exit zcio_exit(void)
 	/* Requests abandoned by killed callers may still be in flight. */
 	wait_var_event(&zcio_live_reqs, !atomic_read(&zcio_live_reqs));
 	destroy_workqueue(zcio_wq);
-	/* Let zcio_req_io_done() leave its RCU section after the hand-over. */
+	/*
+	 * Let zcio_req_io_done() leave its RCU section after the last
+	 * hand-over.  This narrows, but cannot close, the window in which a
+	 * preempted completion still has to return through module text.
+	 */
 	synchronize_rcu();
-	bioset_exit(&zcio_bio_set);
 }
 
 module_init(zcio_init);

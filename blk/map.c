@@ -36,21 +36,29 @@ static void zcio_unpin(struct page **pages, unsigned int nr)
 	zcio_count(unpins, nr);
 }
 
-/* Point @zb->pages at storage for @nr page pointers. */
-static int zcio_bio_alloc_pages(struct zcio_bio *zb, unsigned int nr)
+/*
+ * Allocate a zcio_bio with room for @nr pages and a bio over it, charged
+ * to the caller's memory cgroup.
+ */
+static struct zcio_bio *zcio_bio_alloc(struct block_device *bdev,
+				       blk_opf_t opf, unsigned int nr)
 {
-	if (nr <= ZCIO_INLINE_PAGES) {
-		zb->pages = zb->inline_pages;
-		return 0;
-	}
-	zb->pages = kmalloc_array(nr, sizeof(*zb->pages), GFP_KERNEL);
-	return zb->pages ? 0 : -ENOMEM;
+	struct zcio_bio *zb;
+
+	zb = kmalloc(struct_size(zb, bvecs, nr) + nr * sizeof(*zb->pages),
+		     GFP_KERNEL_ACCOUNT);
+	if (!zb)
+		return NULL;
+	bio_init(&zb->bio, bdev, zb->bvecs, nr, opf);
+	zb->pages = (struct page **)(zb->bvecs + nr);
+	zb->nr_pages = 0;
+	return zb;
 }
 
-static void zcio_bio_free_pages(struct zcio_bio *zb)
+static void zcio_bio_free(struct zcio_bio *zb)
 {
-	if (zb->pages != zb->inline_pages)
-		kfree(zb->pages);
+	bio_uninit(&zb->bio);
+	kfree(zb);
 }
 
 /*
@@ -115,24 +123,21 @@ struct bio *zcio_bio_map_user(struct block_device *bdev, blk_opf_t opf,
 	unsigned int gup_flags = op_is_write(opf) ? 0 : FOLL_WRITE;
 	unsigned int nr_want, nr_pinned;
 	struct zcio_bio *zb;
-	struct bio *bio;
 	u64 bytes;
 	int ret;
 
 	nr_want = min_t(u64, DIV_ROUND_UP(offset_in_page(uaddr) + len,
 					  PAGE_SIZE), BIO_MAX_VECS);
-	bio = bio_alloc_bioset(bdev, nr_want, opf, GFP_KERNEL, &zcio_bio_set);
-	if (!bio)
+	zb = zcio_bio_alloc(bdev, opf, nr_want);
+	if (!zb)
 		return ERR_PTR(-ENOMEM);
-	zb = container_of(bio, struct zcio_bio, bio);
-	ret = zcio_bio_alloc_pages(zb, nr_want);
-	if (ret)
-		goto out_put_bio;
 
 	ret = pin_user_pages_fast(uaddr & PAGE_MASK, nr_want, gup_flags,
 				  zb->pages);
-	if (ret < 0)
-		goto out_free_pages;
+	if (ret <= 0) {
+		ret = ret ?: -EFAULT;
+		goto out_free;
+	}
 	nr_pinned = ret;
 	zcio_count(pins, nr_pinned);
 	zb->nr_pages = nr_pinned;
@@ -144,17 +149,15 @@ struct bio *zcio_bio_map_user(struct block_device *bdev, blk_opf_t opf,
 	}
 	zb->nr_pages = DIV_ROUND_UP(offset_in_page(uaddr) + bytes, PAGE_SIZE);
 	zcio_unpin(zb->pages + zb->nr_pages, nr_pinned - zb->nr_pages);
-	ret = zcio_bio_add_pages(bio, zb->pages, uaddr, bytes);
+	ret = zcio_bio_add_pages(&zb->bio, zb->pages, uaddr, bytes);
 	if (ret)
 		goto out_unpin;
-	return bio;
+	return &zb->bio;
 
 out_unpin:
 	zcio_unpin(zb->pages, zb->nr_pages);
-out_free_pages:
-	zcio_bio_free_pages(zb);
-out_put_bio:
-	bio_put(bio);
+out_free:
+	zcio_bio_free(zb);
 	return ERR_PTR(ret);
 }
 
@@ -164,7 +167,8 @@ out_put_bio:
  * @write_to_vm: the device wrote into the pages (a read): dirty them
  *
  * Dirties the pages if the device wrote them, unpins every page exactly
- * once and frees the bio.  Sleeps: call it in process context only.
+ * once and frees the bio.  The caller has not freed the bio at completion:
+ * it carries the page list until here.  Sleeps: call it in process context only.
  */
 void zcio_bio_unmap_user(struct bio *bio, bool write_to_vm)
 {
@@ -173,6 +177,5 @@ void zcio_bio_unmap_user(struct bio *bio, bool write_to_vm)
 	might_sleep();
 	unpin_user_pages_dirty_lock(zb->pages, zb->nr_pages, write_to_vm);
 	zcio_count(unpins, zb->nr_pages);
-	zcio_bio_free_pages(zb);
-	bio_put(bio);
+	zcio_bio_free(zb);
 }

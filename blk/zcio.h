@@ -30,25 +30,26 @@
 /* The largest transfer one request may ask for, as read(2) allows. */
 #define ZCIO_MAX_IO_BYTES	((u32)(INT_MAX & PAGE_MASK))
 
-/* Pages whose pointers fit in a zcio_bio without a separate allocation. */
-#define ZCIO_INLINE_PAGES	16
-
 /**
  * struct zcio_bio - a bio and the user pages pinned for it
  * @req:	the request this bio belongs to
  * @next:	the request's previous bio (a list, newest first)
- * @pages:	the pinned pages, @inline_pages or a kmalloc'ed array
+ * @pages:	the pinned pages; points behind @bvecs in the same allocation
  * @nr_pages:	how many entries of @pages are pinned
- * @inline_pages: storage for small mappings
- * @bio:	the bio itself; must be last (bio_set front padding)
+ * @bio:	the bio, initialised over @bvecs
+ * @bvecs:	the bio's vector table, followed by the page pointers
+ *
+ * One kmalloc holds all of it and lives until the request is released:
+ * not from a bio_set, whose mempool only guarantees progress when every
+ * bio is freed as soon as it completes.
  */
 struct zcio_bio {
 	struct zcio_req *req;
 	struct zcio_bio *next;
 	struct page **pages;
 	unsigned int nr_pages;
-	struct page *inline_pages[ZCIO_INLINE_PAGES];
 	struct bio bio;
+	struct bio_vec bvecs[];
 };
 
 /* Who releases a request: the waiting caller, or the completion work. */
@@ -89,7 +90,6 @@ struct zcio_req {
 };
 
 /* main.c */
-extern struct bio_set zcio_bio_set;
 extern struct workqueue_struct *zcio_wq;
 void zcio_req_get_live(void);
 void zcio_req_put_live(void);
