@@ -4,7 +4,8 @@
  * is checked here, before anything is pinned or allocated.  Mistakes that
  * pread()/pwrite() with O_DIRECT can also make get the same errno; the
  * checks pread() has no counterpart for (a zero length, arithmetic
- * overflow, a length above ZCIO_MAX_IO_BYTES) come first and give EINVAL.
+ * overflow, a length above ZCIO_MAX_IO_BYTES) give EINVAL and come right
+ * after the fd checks, before access_ok() and the device limits.
  */
 #include <linux/blkdev.h>
 #include <linux/file.h>
@@ -44,14 +45,18 @@ static int zcio_io_check_range(const struct zcio_io *io)
 		return -EINVAL;
 	if (io->offset > LLONG_MAX || io->len > LLONG_MAX - io->offset)
 		return -EINVAL;
-	if (!access_ok(u64_to_user_ptr(io->addr), io->len))
+	/* On a 32-bit kernel an address above 4 GiB is no user address. */
+	if (io->addr != (unsigned long)io->addr ||
+	    !access_ok(u64_to_user_ptr(io->addr), io->len))
 		return -EFAULT;
 	return 0;
 }
 
 /*
- * Refuse writes to a read-only device or an active swap device, then clamp
- * @len to the end of the device the way blkdev_read_iter() and
+ * Device limits: refuse writes to a read-only device or an active swap
+ * device (unlike blkdev_write_iter(), without the hibernation resume
+ * device exception, which modules cannot test for), then clamp @len to the
+ * end of the device the way blkdev_read_iter() and
  * blkdev_write_iter() do: a read at or past the end transfers nothing, a
  * write there fails with ENOSPC, a transfer across the end is shortened.
  * Then check alignment, as blkdev_direct_IO() does, on what is left.
@@ -122,7 +127,7 @@ static long zcio_ioctl_io(struct zcio_io __user *uio)
 	ret = zcio_io_check_fields(&io);
 	if (ret)
 		return ret;
-	/* A result that cannot be stored must not follow a transfer. */
+	/* Fail before the transfer, not after, if @result is unwritable. */
 	if (put_user(0, &uio->result))
 		return -EFAULT;
 	ret = zcio_io_run(&io);

@@ -18,6 +18,7 @@
 #include <linux/pagemap.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/task_io_accounting_ops.h>
 
 #include "zcio.h"
 
@@ -28,33 +29,39 @@ static void zcio_req_free(struct zcio_req *req)
 	zcio_req_put_live();
 }
 
-/* After a write, drop pages a buffered reader may have cached meanwhile. */
+/*
+ * After a write, drop pages a buffered reader may have cached meanwhile.
+ * If that fails, do what dio_warn_stale_pagecache() does: make the next
+ * fsync() of the device report EIO, and say so once in a while.
+ */
 static void zcio_invalidate_after_write(struct zcio_req *req)
 {
 	struct address_space *mapping = req->file->f_mapping;
 	loff_t end = req->pos + req->len - 1;
 
-	if (mapping->nrpages &&
-	    invalidate_inode_pages2_range(mapping, req->pos >> PAGE_SHIFT,
-					  end >> PAGE_SHIFT))
-		pr_warn_ratelimited("zcio: stale page cache after write to %pg; buffered users may see old data\n",
-				    req->bdev);
+	if (!mapping->nrpages ||
+	    !invalidate_inode_pages2_range(mapping, req->pos >> PAGE_SHIFT,
+					   end >> PAGE_SHIFT))
+		return;
+	errseq_set(&mapping->wb_err, -EIO);
+	pr_warn_ratelimited("zcio: stale page cache after write to %pg; buffered users may see old data\n",
+			    req->bdev);
 }
 
 /*
- * Drop stale cached pages after a write, unmap every bio of @req and free
- * it.  Process context.
+ * Drop stale cached pages after a successful write, unmap every bio of
+ * @req and free it.  Process context.
  */
 static void zcio_req_release(struct zcio_req *req)
 {
-	bool write_to_vm = !op_is_write(req->opf);
+	bool is_write = op_is_write(req->opf);
 	struct zcio_bio *zb, *next;
 
-	if (!write_to_vm)
+	if (is_write && !req->error)
 		zcio_invalidate_after_write(req);
 	for (zb = req->bios; zb; zb = next) {
 		next = zb->next;
-		zcio_bio_unmap_user(&zb->bio, write_to_vm);
+		zcio_bio_unmap_user(&zb->bio, !is_write);
 	}
 	zcio_req_free(req);
 }
@@ -100,7 +107,7 @@ static void zcio_bio_end_io(struct bio *bio)
 static struct zcio_req *zcio_req_alloc(struct file *file, blk_opf_t opf,
 				       unsigned long uaddr, u64 len, loff_t pos)
 {
-	struct zcio_req *req = kzalloc(sizeof(*req), GFP_KERNEL);
+	struct zcio_req *req = kzalloc(sizeof(*req), GFP_KERNEL_ACCOUNT);
 
 	if (!req)
 		return NULL;
@@ -136,8 +143,9 @@ static void zcio_req_submit_bio(struct zcio_req *req, struct bio *bio,
 
 /*
  * Map and submit the whole buffer, one bio after another.  A bio that maps
- * less than the rest is followed by another; a mapping error stops the
- * loop and is returned, and the bios already submitted still complete.
+ * less than the rest is followed by another; a mapping error or a fatal
+ * signal stops the loop and is returned, and the bios already submitted
+ * still complete.  Drops the submitter's count on @req->pending at the end.
  */
 static int zcio_req_submit(struct zcio_req *req)
 {
@@ -147,22 +155,29 @@ static int zcio_req_submit(struct zcio_req *req)
 
 	blk_start_plug(&plug);
 	while (done < req->len) {
-		struct bio *bio = zcio_bio_map_user(req->bdev, req->opf,
-						    req->uaddr + done,
-						    req->len - done);
+		struct bio *bio;
 
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		bio = zcio_bio_map_user(req->bdev, req->opf, req->uaddr + done,
+					req->len - done);
 		if (IS_ERR(bio)) {
 			ret = PTR_ERR(bio);
 			break;
 		}
-		/* Once submitted, the bio may be split or even freed. */
+		/* Once submitted, the block layer advances bi_iter. */
 		mapped = bio->bi_iter.bi_size;
 		if (mapped < req->len - done)
 			zcio_count(partial_maps, 1);
+		if (op_is_write(req->opf))
+			task_io_account_write(mapped);
 		zcio_req_submit_bio(req, bio, done);
 		done += mapped;
 	}
 	blk_finish_plug(&plug);
+	zcio_req_put_pending(req);
 	return ret;
 }
 
@@ -170,11 +185,10 @@ static int zcio_req_submit(struct zcio_req *req)
  * Wait until every bio of @req has ended, then release it.  If the caller
  * is killed first, the request is left to the completion path.
  */
-static int zcio_req_wait(struct zcio_req *req)
+static int zcio_req_wait_and_release(struct zcio_req *req)
 {
 	int ret;
 
-	zcio_req_put_pending(req);
 	if (wait_for_completion_killable(&req->done)) {
 		if (atomic_cmpxchg(&req->state, ZCIO_REQ_WAITING,
 				   ZCIO_REQ_ABANDONED) == ZCIO_REQ_WAITING) {
@@ -248,10 +262,12 @@ long zcio_submit_and_wait(struct file *file, blk_opf_t opf,
 		goto out;
 	}
 	ret = zcio_req_submit(req);
-	err = zcio_req_wait(req);
+	err = zcio_req_wait_and_release(req);
 	if (!ret)
 		ret = err;
 out:
 	zcio_account(opf, len, ret);
-	return ret ? ret : len;
+	if (ret)
+		return ret;
+	return len;
 }

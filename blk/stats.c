@@ -31,7 +31,8 @@ void zcio_stats_read(struct zcio_stats *st)
 		st->unpins += READ_ONCE(c->unpins);
 		st->killed += READ_ONCE(c->killed);
 	}
-	st->pages_pinned = st->pins - st->unpins;
+	/* The sums are not one snapshot: never report a negative count. */
+	st->pages_pinned = st->pins > st->unpins ? st->pins - st->unpins : 0;
 }
 
 /* A sysfs file showing one field of struct zcio_stats. */
