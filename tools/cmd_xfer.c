@@ -218,6 +218,9 @@ static int xfer_check_args(struct xfer *x)
 		ret = check_multiple(x, "length", x->length);
 	if (!ret)
 		ret = pick_chunk(x);
+	/* INT64_MAX - offset below must not wrap */
+	if (!ret && x->offset > INT64_MAX)
+		ret = usage_err(x->o->cmd, "offset %" PRIu64 " is too large", x->offset);
 	if (!ret && x->length_known && x->length > INT64_MAX - x->offset)
 		ret = usage_err(x->o->cmd, "offset + length is too large");
 	return ret;
