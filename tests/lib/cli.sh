@@ -23,9 +23,7 @@
 #   stats_delta A B 'counter=N ...'
 #                          each counter rose by exactly N from A to B
 #   section TEXT           names the checks that follow
-#   cli_cleanup CMD        run CMD at exit (last registered first)
-#   cli_brd VAR MIB, cli_nullb VAR NAME ATTR=VALUE...
-#                          devices with their teardown registered
+#   (teardown: at_exit, test_brd and test_nullb from common.sh)
 
 . "$ZCIO_ROOT/tests/lib/common.sh"
 
@@ -40,25 +38,8 @@ CLI_CHECKS=0
 
 # --- cleanup ---------------------------------------------------------------
 
-CLI_CLEANUP=()
-[ -n "${TEST_TMP:-}" ] || CLI_CLEANUP+=("rm -rf '$CLI_TMP'")
-
-# cli_cleanup CMD...: run CMD when the test exits, last registered first.
-cli_cleanup() {
-	CLI_CLEANUP+=("$*")
-}
-
-cli_run_cleanup() {
-	local i rc=$?
-	for ((i = ${#CLI_CLEANUP[@]} - 1; i >= 0; i--)); do
-		if ! (eval "${CLI_CLEANUP[i]}"); then
-			echo "cli.sh: teardown failed: ${CLI_CLEANUP[i]}" >&2
-			[ "$rc" -ne 0 ] || rc=1
-		fi
-	done
-	exit "$rc"
-}
-trap cli_run_cleanup EXIT
+trap run_at_exit EXIT
+[ -n "${TEST_TMP:-}" ] || at_exit "rm -rf '$CLI_TMP'"
 
 # cli_require_module: skip-proof check that /dev/zcio is there.
 cli_require_module() {
@@ -290,35 +271,7 @@ stats_delta() {
 
 # --- devices ---------------------------------------------------------------
 
-# cli_brd VAR SIZE_MIB: brd_setup with its teardown registered (which also
-# undoes a --setro); sets VAR to /dev/ram0.
-cli_brd() {
-	local _cb_var=${1:?cli_brd VAR SIZE_MIB} _cb_dev
-	cli_cleanup "blockdev --setrw /dev/ram0 2>/dev/null; brd_teardown"
-	_cb_dev=$(brd_setup "${2:?cli_brd VAR SIZE_MIB}") || exit 1
-	printf -v "$_cb_var" '%s' "$_cb_dev"
-}
 
-# cli_nullb VAR NAME ATTR=VALUE...: nullb_create with its teardown
-# registered (null_blk is unloaded when it has no device left); sets VAR
-# to the device path.
-cli_nullb() {
-	local _cn_var=${1:?cli_nullb VAR NAME ATTR=VALUE...} _cn_dev
-	shift
-	cli_cleanup "cli_nullb_teardown ${1:?cli_nullb VAR NAME ATTR=VALUE...}"
-	_cn_dev=$(nullb_create "$@") || exit 1
-	printf -v "$_cn_var" '%s' "$_cn_dev"
-}
-
-cli_nullb_teardown() {
-	nullb_destroy "${1:?}"
-	[ -d /sys/module/null_blk ] || return 0
-	if [ -n "$(find "$NULLB_CONFIGFS" -mindepth 1 -maxdepth 1 -type d 2>/dev/null)" ]; then
-		return 0
-	fi
-	modprobe -r null_blk 2>/dev/null || rmmod null_blk ||
-		echo "cli.sh: cannot unload null_blk" >&2
-}
 
 # dev_bytes DEV OFFSET LENGTH FILE: copy a range of DEV to FILE with
 # dd iflag=direct (the kernel's own O_DIRECT path, not zcio).

@@ -210,3 +210,62 @@ zcio_cache_dir() {
 	done
 	die "no writable cache directory"
 }
+
+# --- teardown registry for tests ---------------------------------------------
+#
+# A test library sources common.sh and installs `trap run_at_exit EXIT`
+# (common.sh itself sets no trap: the harness scripts source it too).
+
+AT_EXIT=()
+
+# at_exit CMD...: run CMD when the test exits, last registered first.
+# Every command runs (in a subshell, so a die in one does not skip the
+# rest); a failing one fails a test that would otherwise have passed.
+at_exit() {
+	AT_EXIT+=("$*")
+}
+
+run_at_exit() {
+	local i rc=$?
+	for ((i = ${#AT_EXIT[@]} - 1; i >= 0; i--)); do
+		if ! (eval "${AT_EXIT[i]}"); then
+			echo "teardown failed: ${AT_EXIT[i]}" >&2
+			[ "$rc" -ne 0 ] || rc=1
+		fi
+	done
+	exit "$rc"
+}
+
+# nullb_teardown NAME: nullb_destroy NAME, then unload null_blk if it has
+# no device left (configfs always holds the 'features' file; devices are
+# its directories).  Safe to call twice.
+nullb_teardown() {
+	nullb_destroy "${1:?nullb_teardown NAME}"
+	[ -d /sys/module/null_blk ] || return 0
+	if [ -n "$(find "$NULLB_CONFIGFS" -mindepth 1 -maxdepth 1 -type d 2>/dev/null)" ]; then
+		return 0
+	fi
+	modprobe -r null_blk 2>/dev/null || rmmod null_blk ||
+		die "cannot unload null_blk"
+}
+
+# test_brd VAR SIZE_MIB: brd_setup SIZE_MIB with its teardown registered
+# (which also undoes a BLKROSET the test may have left behind); set VAR to
+# the device path.  Not in $(...): the registration must happen in the
+# test's own shell.
+test_brd() {
+	local _tb_var=${1:?test_brd VAR SIZE_MIB} _tb_dev
+	at_exit "blockdev --setrw /dev/ram0 2>/dev/null; brd_teardown"
+	_tb_dev=$(brd_setup "${2:?test_brd VAR SIZE_MIB}") || exit 1
+	printf -v "$_tb_var" '%s' "$_tb_dev"
+}
+
+# test_nullb VAR NAME ATTR=VALUE...: nullb_create NAME ATTR=VALUE... with
+# its teardown registered; set VAR to the device path.
+test_nullb() {
+	local _tn_var=${1:?test_nullb VAR NAME ATTR=VALUE...} _tn_dev
+	shift
+	at_exit "nullb_teardown ${1:?test_nullb VAR NAME ATTR=VALUE...}"
+	_tn_dev=$(nullb_create "$@") || exit 1
+	printf -v "$_tn_var" '%s' "$_tn_dev"
+}

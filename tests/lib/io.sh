@@ -22,20 +22,6 @@ io_rt() {
 	"$IO_RT" "$@"
 }
 
-# io_nullb_teardown NAME: remove a null_blk device made by nullb_create and
-# unload null_blk once it has no device left.  Safe to call twice.
-io_nullb_teardown() {
-	nullb_destroy "${1:?io_nullb_teardown NAME}"
-	[ -d /sys/module/null_blk ] || return 0
-	# configfs always holds the 'features' file; only directories are
-	# devices.
-	if [ -d "$NULLB_CONFIGFS" ] &&
-	   [ -n "$(find "$NULLB_CONFIGFS" -mindepth 1 -maxdepth 1 -type d)" ]; then
-		return 0
-	fi
-	modprobe -r null_blk 2>/dev/null || rmmod null_blk ||
-		die "cannot unload null_blk"
-}
 
 # io_sysblk DEV: /sys/block/<name> of a /dev path.
 io_sysblk() {
