@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "libzcio.h"
+#include "msg.h"
 
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 #define ZCIO_SYSFS_STATS	"/sys/class/misc/zcio/stats"
@@ -44,11 +45,9 @@ static inline void __attribute__((format(printf, 1, 2))) api_fail(const char *fm
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: FAIL: ", api_prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	test_vmsg(api_prog, "FAIL", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	api_failures++;
 }
 
@@ -58,11 +57,9 @@ api_die(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ERROR: ", api_prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	test_vmsg(api_prog, "ERROR", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	exit(1);
 }
 
@@ -70,11 +67,9 @@ static inline void __attribute__((format(printf, 1, 2))) api_info(const char *fm
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", api_prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	test_vmsg(api_prog, NULL, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 static inline int api_exit(void)

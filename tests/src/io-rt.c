@@ -71,6 +71,7 @@
 #include <unistd.h>
 
 #include "libzcio.h"
+#include "msg.h"
 
 #define BLK		512
 #define STAMP_LEN	25	/* "zcio@%016x:%02x\n" */
@@ -89,11 +90,9 @@ static void __attribute__((format(printf, 1, 2), noreturn)) fail(const char *fmt
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: FAIL: ", prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	test_vmsg(prog, "FAIL", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	exit(1);
 }
 
@@ -102,11 +101,9 @@ static void __attribute__((format(printf, 1, 2), noreturn)) die(const char *fmt,
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ERROR: ", prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	test_vmsg(prog, "ERROR", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	exit(1);
 }
 
@@ -114,11 +111,9 @@ static void __attribute__((format(printf, 1, 2), noreturn)) skip(const char *fmt
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: SKIP: ", prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	test_vmsg(prog, "SKIP", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	exit(77);
 }
 
