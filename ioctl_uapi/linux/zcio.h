@@ -35,6 +35,9 @@
 #define ZCIO_FEAT_SYNC_IO	0x1U	/* ZCIO_IOC_IO */
 #define ZCIO_FEAT_DEVINFO	0x2U	/* ZCIO_IOC_DEVINFO */
 #define ZCIO_FEAT_STATS		0x4U	/* ZCIO_IOC_STATS */
+#define ZCIO_FEAT_ASYNC		0x8U	/* ZCIO_IOC_SUBMIT, ZCIO_IOC_REAP, poll() */
+#define ZCIO_FEAT_REGBUF	0x10U	/* ZCIO_IOC_REGISTER, ZCIO_IO_FIXED */
+#define ZCIO_FEAT_POLLED	0x20U	/* ZCIO_IO_HIPRI */
 
 /**
  * struct zcio_version - ZCIO_IOC_VERSION: what this module can do
@@ -45,6 +48,12 @@
  * @abi:		ZCIO_ABI_VERSION of the running module
  * @max_io_bytes:	largest @len one struct zcio_io may ask for
  * @features:		ZCIO_FEAT_* bits
+ * @max_inflight:	with ZCIO_FEAT_ASYNC: most asynchronous I/Os one open
+ *			/dev/zcio may hold, submitted and not yet reaped
+ * @max_bufs:		with ZCIO_FEAT_REGBUF: most buffers one
+ *			ZCIO_IOC_REGISTER takes
+ * @max_buf_bytes:	with ZCIO_FEAT_REGBUF: largest registered buffer
+ * @pad2:		zero
  * @resv:		zero
  */
 struct zcio_version {
@@ -55,7 +64,11 @@ struct zcio_version {
 	__u32 abi;
 	__u32 max_io_bytes;
 	__u64 features;
-	__u64 resv[4];
+	__u32 max_inflight;
+	__u32 max_bufs;
+	__u32 max_buf_bytes;
+	__u32 pad2;
+	__u64 resv[2];
 };
 
 /* Device flags reported by ZCIO_IOC_DEVINFO. */
@@ -63,6 +76,7 @@ struct zcio_version {
 #define ZCIO_DEV_FD_READ	0x2U	/* @fd was opened for reading */
 #define ZCIO_DEV_FD_WRITE	0x4U	/* @fd was opened for writing */
 #define ZCIO_DEV_ROTATIONAL	0x8U	/* the queue says rotational */
+#define ZCIO_DEV_POLL		0x10U	/* the queue has poll queues: ZCIO_IO_HIPRI polls */
 
 /**
  * struct zcio_devinfo - ZCIO_IOC_DEVINFO: limits of a block device
@@ -102,25 +116,35 @@ struct zcio_devinfo {
 #define ZCIO_OP_READ		0	/* device -> user memory */
 #define ZCIO_OP_WRITE		1	/* user memory -> device */
 
+/* Flags for struct zcio_io @flags. */
+#define ZCIO_IO_FIXED		0x1U	/* @addr is a byte offset into the
+					 * registered buffer @buf_index */
+#define ZCIO_IO_HIPRI		0x2U	/* complete by polling the queue, where
+					 * it has poll queues */
+
 /**
- * struct zcio_io - ZCIO_IOC_IO: one synchronous transfer
- * @addr:	user buffer address; aligned to the device's dma_alignment
+ * struct zcio_io - one transfer: ZCIO_IOC_IO, or an entry of ZCIO_IOC_SUBMIT
+ * @addr:	user buffer address, aligned to the device's dma_alignment;
+ *		with ZCIO_IO_FIXED the byte offset into registered buffer
+ *		@buf_index (the buffer's address plus @addr must be aligned)
  * @len:	bytes, a multiple of the logical block size, at most
  *		max_io_bytes of struct zcio_version
  * @offset:	byte offset on the device, a multiple of the logical block
  *		size
- * @tag:	the caller's cookie; not interpreted by the module
+ * @tag:	the caller's cookie, returned in the completion event of an
+ *		asynchronous I/O; not interpreted by the module
  * @fd:		an open block-device file descriptor (the authority)
  * @op:		ZCIO_OP_*
  * @pad:	zero
  * @ioprio:	zero (reserved for an I/O priority)
- * @flags:	zero (no ZCIO_IO_* flags are defined yet)
- * @buf_index:	zero (reserved for registered buffers)
- * @result:	out: bytes transferred; less than @len only at the end of
- *		the device, exactly like pread()/pwrite() with O_DIRECT
+ * @flags:	ZCIO_IO_* bits
+ * @buf_index:	with ZCIO_IO_FIXED: index of the registered buffer, else 0
+ * @result:	out (ZCIO_IOC_IO only): bytes transferred; less than @len
+ *		only at the end of the device, exactly like pread()/pwrite()
+ *		with O_DIRECT.  Left alone by ZCIO_IOC_SUBMIT.
  * @resv:	zero
  *
- * The ioctl returns 0 and sets @result, or returns -1 with errno set and
+ * ZCIO_IOC_IO returns 0 and sets @result, or returns -1 with errno set and
  * leaves nothing pinned.
  */
 struct zcio_io {
@@ -170,15 +194,109 @@ struct zcio_stats {
 	__u64 resv[4];
 };
 
+/**
+ * struct zcio_submit - ZCIO_IOC_SUBMIT: start asynchronous I/Os
+ * @ios:	user pointer to an array of @nr struct zcio_io
+ * @nr:		entries in @ios
+ * @flags:	zero
+ * @resv:	zero
+ *
+ * The ioctl takes entries in order and returns how many it took (0 for
+ * @nr 0).  Each entry taken completes with exactly one struct zcio_event,
+ * also when it fails (a bad fd, a misaligned buffer...: the event carries
+ * -errno).  It stops early, returning the count so far, when an entry
+ * cannot be read or the context is full; if that happens at the first
+ * entry, it fails with EFAULT or EAGAIN.  "Full" means @max_inflight of
+ * struct zcio_version I/Os submitted and not yet reaped: unreaped events
+ * count, so the completion queue cannot overflow.
+ */
+struct zcio_submit {
+	__u64 ios;
+	__u32 nr;
+	__u32 flags;
+	__u64 resv[2];
+};
+
+/**
+ * struct zcio_event - the completion of one asynchronous I/O
+ * @tag:	@tag of the struct zcio_io
+ * @result:	bytes transferred (as ZCIO_IOC_IO's @result) or -errno
+ * @flags:	zero
+ */
+struct zcio_event {
+	__u64 tag;
+	__s32 result;
+	__u32 flags;
+};
+
+/**
+ * struct zcio_reap - ZCIO_IOC_REAP: collect completion events
+ * @events:	user pointer to room for @max_nr struct zcio_event
+ * @min_nr:	wait until this many events are ready, or as many as there
+ *		are I/Os outstanding if that is fewer (nothing outstanding:
+ *		no wait)
+ * @max_nr:	return at most this many, at least 1
+ * @timeout_ns:	give up waiting after this long and return what is ready;
+ *		negative: no limit, 0: do not wait
+ * @flags:	zero
+ * @pad:	zero
+ * @resv:	zero
+ *
+ * Returns the number of events stored, oldest completion first.  A signal
+ * while waiting fails with EINTR when nothing was reaped yet.  Every
+ * event returned has its pages already released (dirtied and unpinned).
+ * poll() on /dev/zcio reports EPOLLIN while an event is ready.
+ */
+struct zcio_reap {
+	__u64 events;
+	__u32 min_nr;
+	__u32 max_nr;
+	__s64 timeout_ns;
+	__u32 flags;
+	__u32 pad;
+	__u64 resv[2];
+};
+
+/**
+ * struct zcio_buf - one buffer for ZCIO_IOC_REGISTER
+ * @addr:	user address, aligned as the devices used with it need
+ * @len:	bytes, nonzero, at most @max_buf_bytes of struct zcio_version
+ */
+struct zcio_buf {
+	__u64 addr;
+	__u64 len;
+};
+
+/**
+ * struct zcio_register - ZCIO_IOC_REGISTER: pin buffers once for many I/Os
+ * @bufs:	user pointer to an array of @nr struct zcio_buf
+ * @nr:		1 to @max_bufs of struct zcio_version
+ * @flags:	zero
+ * @resv:	zero
+ *
+ * Pins every page of every buffer for as long as they stay registered
+ * (FOLL_LONGTERM), charged to RLIMIT_MEMLOCK (ENOMEM beyond it unless the
+ * caller has CAP_IPC_LOCK).  One set per open /dev/zcio: EBUSY if one is
+ * registered.  ZCIO_IOC_UNREGISTER and close() release it; I/O still in
+ * flight keeps its buffer until it completes.
+ */
+struct zcio_register {
+	__u64 bufs;
+	__u32 nr;
+	__u32 flags;
+	__u64 resv[2];
+};
+
 #define ZCIO_IOC_MAGIC		0xE6
 
 #define ZCIO_IOC_VERSION	_IOR(ZCIO_IOC_MAGIC, 0x00, struct zcio_version)
 #define ZCIO_IOC_DEVINFO	_IOWR(ZCIO_IOC_MAGIC, 0x01, struct zcio_devinfo)
 #define ZCIO_IOC_STATS		_IOR(ZCIO_IOC_MAGIC, 0x02, struct zcio_stats)
 #define ZCIO_IOC_IO		_IOWR(ZCIO_IOC_MAGIC, 0x10, struct zcio_io)
-/*
- * Numbers 0x11-0x1f are kept for asynchronous and batched submission and
- * completion reaping, 0x20-0x2f for registered buffers.
- */
+#define ZCIO_IOC_SUBMIT		_IOW(ZCIO_IOC_MAGIC, 0x11, struct zcio_submit)
+#define ZCIO_IOC_REAP		_IOW(ZCIO_IOC_MAGIC, 0x12, struct zcio_reap)
+#define ZCIO_IOC_REGISTER	_IOW(ZCIO_IOC_MAGIC, 0x20, struct zcio_register)
+#define ZCIO_IOC_UNREGISTER	_IO(ZCIO_IOC_MAGIC, 0x21)
+/* Numbers 0x13-0x1f and 0x22-0x2f are kept for future use. */
 
 #endif /* _UAPI_LINUX_ZCIO_H */

@@ -79,6 +79,56 @@ void zcio_prep_io(struct zcio_io *io, unsigned int op, int bdev_fd,
 	io->op = (uint8_t)op;
 }
 
+void zcio_prep_fixed(struct zcio_io *io, unsigned int op, int bdev_fd,
+		     unsigned int buf_index, uint64_t buf_off, uint64_t len,
+		     uint64_t offset)
+{
+	zcio_prep_io(io, op, bdev_fd, NULL, len, offset);
+	io->addr = buf_off;
+	io->flags = ZCIO_IO_FIXED;
+	io->buf_index = buf_index;
+}
+
+int zcio_submit(int zfd, const struct zcio_io *ios, unsigned int nr)
+{
+	struct zcio_submit sub = {
+		.ios = (uint64_t)(uintptr_t)ios,
+		.nr = nr,
+	};
+	int ret = ioctl(zfd, ZCIO_IOC_SUBMIT, &sub);
+
+	return ret < 0 ? -errno : ret;
+}
+
+int zcio_reap(int zfd, struct zcio_event *ev, unsigned int min_nr,
+	      unsigned int max_nr, int64_t timeout_ns)
+{
+	struct zcio_reap reap = {
+		.events = (uint64_t)(uintptr_t)ev,
+		.min_nr = min_nr,
+		.max_nr = max_nr,
+		.timeout_ns = timeout_ns,
+	};
+	int ret = ioctl(zfd, ZCIO_IOC_REAP, &reap);
+
+	return ret < 0 ? -errno : ret;
+}
+
+int zcio_register_bufs(int zfd, const struct zcio_buf *bufs, unsigned int nr)
+{
+	struct zcio_register reg = {
+		.bufs = (uint64_t)(uintptr_t)bufs,
+		.nr = nr,
+	};
+
+	return do_ioctl(zfd, ZCIO_IOC_REGISTER, &reg);
+}
+
+int zcio_unregister_bufs(int zfd)
+{
+	return ioctl(zfd, ZCIO_IOC_UNREGISTER) < 0 ? -errno : 0;
+}
+
 int zcio_submit_io(int zfd, struct zcio_io *io)
 {
 	return do_ioctl(zfd, ZCIO_IOC_IO, io);
@@ -200,6 +250,9 @@ const char *zcio_feature_name(uint64_t bit)
 	case ZCIO_FEAT_SYNC_IO: return "sync_io";
 	case ZCIO_FEAT_DEVINFO: return "devinfo";
 	case ZCIO_FEAT_STATS: return "stats";
+	case ZCIO_FEAT_ASYNC: return "async";
+	case ZCIO_FEAT_REGBUF: return "regbuf";
+	case ZCIO_FEAT_POLLED: return "polled";
 	}
 	return NULL;
 }

@@ -111,6 +111,41 @@ static inline int64_t zcio_pwrite(int zfd, int bdev_fd, const void *buf,
 }
 
 /*
+ * zcio_prep_fixed - zcio_prep_io() for registered buffer @buf_index:
+ * @buf_off is the byte offset into that buffer; sets ZCIO_IO_FIXED.
+ */
+void zcio_prep_fixed(struct zcio_io *io, unsigned int op, int bdev_fd,
+		     unsigned int buf_index, uint64_t buf_off, uint64_t len,
+		     uint64_t offset);
+
+/*
+ * zcio_submit - ZCIO_IOC_SUBMIT: start @nr asynchronous I/Os.  Returns
+ * how many were taken (each will complete with one struct zcio_event, its
+ * tag being the entry's @tag), or -errno if none was: -EAGAIN when the
+ * context already holds max_inflight I/Os not yet reaped.
+ */
+int zcio_submit(int zfd, const struct zcio_io *ios, unsigned int nr);
+
+/*
+ * zcio_reap - ZCIO_IOC_REAP: wait for at least @min_nr events (fewer if
+ * fewer I/Os are outstanding) and store at most @max_nr in @ev.
+ * @timeout_ns < 0 waits without limit, 0 does not wait.  Returns the
+ * number of events stored or -errno (-EINTR on a signal before any).
+ */
+int zcio_reap(int zfd, struct zcio_event *ev, unsigned int min_nr,
+	      unsigned int max_nr, int64_t timeout_ns);
+
+/*
+ * zcio_register_bufs - ZCIO_IOC_REGISTER: pin @nr buffers for I/O with
+ * ZCIO_IO_FIXED.  Returns 0 or -errno (-ENOMEM beyond RLIMIT_MEMLOCK,
+ * -EBUSY when a set is already registered on @zfd).
+ */
+int zcio_register_bufs(int zfd, const struct zcio_buf *bufs, unsigned int nr);
+
+/* zcio_unregister_bufs - ZCIO_IOC_UNREGISTER.  Returns 0 or -errno. */
+int zcio_unregister_bufs(int zfd);
+
+/*
  * zcio_parse_size - parse a size or offset: decimal digits, optionally
  * followed by exactly one of k K m M g G t T (powers of 1024).  Nothing
  * else is accepted: no sign, no blanks, no "0x", no "B"/"iB".
