@@ -14,12 +14,18 @@
 
 #include "zcio.h"
 
-/* Every field that must be zero is zero and @op is known. */
-static int zcio_io_check_fields(const struct zcio_io *io)
+#define ZCIO_IO_FLAGS	(ZCIO_IO_FIXED | ZCIO_IO_HIPRI)
+
+/* Every field that must be zero is zero, @op and @flags are known. */
+int zcio_io_check_fields(const struct zcio_io *io)
 {
 	if (io->op != ZCIO_OP_READ && io->op != ZCIO_OP_WRITE)
 		return -EINVAL;
-	if (io->pad || io->ioprio || io->flags || io->buf_index || io->resv)
+	if (io->flags & ~ZCIO_IO_FLAGS)
+		return -EINVAL;
+	if (io->buf_index && !(io->flags & ZCIO_IO_FIXED))
+		return -EINVAL;
+	if (io->pad || io->ioprio || io->resv)
 		return -EINVAL;
 	return 0;
 }
@@ -37,7 +43,7 @@ static int zcio_io_check_target(struct file *file, u8 op)
 }
 
 /* Lengths and offsets that no device could take. */
-static int zcio_io_check_range(const struct zcio_io *io)
+static int zcio_io_check_len(const struct zcio_io *io)
 {
 	if (!io->len || io->len > ZCIO_MAX_IO_BYTES)
 		return -EINVAL;
@@ -45,11 +51,45 @@ static int zcio_io_check_range(const struct zcio_io *io)
 		return -EINVAL;
 	if (io->offset > LLONG_MAX || io->len > LLONG_MAX - io->offset)
 		return -EINVAL;
+	return 0;
+}
+
+/* A plain buffer must be user memory. */
+static int zcio_io_check_user(const struct zcio_io *io, struct zcio_xfer *x)
+{
 	/* On a 32-bit kernel an address above 4 GiB is no user address. */
 	if (io->addr != (unsigned long)io->addr ||
 	    !access_ok(u64_to_user_ptr(io->addr), io->len))
 		return -EFAULT;
+	x->uaddr = io->addr;
 	return 0;
+}
+
+/*
+ * A registered buffer must exist and hold [@addr, @addr + @len); take a
+ * reference on its set for the transfer.
+ */
+static int zcio_io_check_rbuf(struct zcio_ctx *ctx, const struct zcio_io *io,
+			      struct zcio_xfer *x)
+{
+	struct zcio_rbufs *rbufs = zcio_rbufs_get(ctx);
+	struct zcio_rbuf *rbuf;
+
+	if (!rbufs)
+		return -EINVAL;
+	if (io->buf_index >= rbufs->nr)
+		goto out_inval;
+	rbuf = &rbufs->bufs[io->buf_index];
+	if (io->addr > rbuf->len || io->len > rbuf->len - io->addr)
+		goto out_inval;
+	x->rbufs = rbufs;
+	x->rbuf = rbuf;
+	x->uaddr = io->addr;
+	return 0;
+
+out_inval:
+	zcio_rbufs_put(rbufs);
+	return -EINVAL;
 }
 
 /*
@@ -84,40 +124,99 @@ static int zcio_io_check_device(struct file *file, u8 op, unsigned long addr,
 	return 0;
 }
 
-static blk_opf_t zcio_io_opf(u8 op)
+static bool zcio_bdev_can_poll(struct block_device *bdev)
 {
-	/* Synchronous writes, as dio_bio_write_op() marks O_DIRECT ones. */
-	return op == ZCIO_OP_WRITE ? REQ_OP_WRITE | REQ_SYNC | REQ_IDLE :
-				     REQ_OP_READ;
+	return test_bit(QUEUE_FLAG_POLL, &bdev_get_queue(bdev)->queue_flags);
 }
 
-/* Validate one request against its target and run it; bytes or -errno. */
-static long zcio_io_run(const struct zcio_io *io)
+static blk_opf_t zcio_io_opf(const struct zcio_io *io, struct file *file)
 {
-	struct file *file;
-	u64 len = io->len;
-	long ret;
+	/* Synchronous writes, as dio_bio_write_op() marks O_DIRECT ones. */
+	blk_opf_t opf = io->op == ZCIO_OP_WRITE ?
+			REQ_OP_WRITE | REQ_SYNC | REQ_IDLE : REQ_OP_READ;
 
-	file = fget(io->fd);
-	if (!file)
+	if ((io->flags & ZCIO_IO_HIPRI) &&
+	    zcio_bdev_can_poll(zcio_file_bdev(file)))
+		opf |= REQ_POLLED;
+	return opf;
+}
+
+/* Drop the references a prepared transfer holds. */
+void zcio_xfer_put(struct zcio_xfer *x)
+{
+	if (x->rbufs)
+		zcio_rbufs_put(x->rbufs);
+	fput(x->file);
+}
+
+/* The user address the device sees first: for alignment checks. */
+static unsigned long zcio_xfer_addr(const struct zcio_xfer *x)
+{
+	return x->rbuf ? x->rbuf->uaddr + x->uaddr : x->uaddr;
+}
+
+/**
+ * zcio_xfer_prep - validate one struct zcio_io against its target
+ * @ctx:	the /dev/zcio context (for registered buffers)
+ * @io:	the request, copied from user space, fields already checked
+ * @x:		filled in on success; release with zcio_xfer_put()
+ *
+ * Return: 0 (@x->len may be 0: a read at the end of the device) or a
+ * negative errno with nothing held.
+ */
+int zcio_xfer_prep(struct zcio_ctx *ctx, const struct zcio_io *io,
+		   struct zcio_xfer *x)
+{
+	int ret;
+
+	memset(x, 0, sizeof(*x));
+	x->file = fget(io->fd);
+	if (!x->file)
 		return -EBADF;
-	ret = zcio_io_check_target(file, io->op);
+	ret = zcio_io_check_target(x->file, io->op);
 	if (ret)
-		goto out_fput;
-	ret = zcio_io_check_range(io);
+		goto out_put;
+	ret = zcio_io_check_len(io);
 	if (ret)
-		goto out_fput;
-	ret = zcio_io_check_device(file, io->op, io->addr, &len, io->offset);
-	if (ret || !len)
-		goto out_fput;
-	ret = zcio_submit_and_wait(file, zcio_io_opf(io->op), io->addr, len,
-				   io->offset);
-out_fput:
-	fput(file);
+		goto out_put;
+	if (io->flags & ZCIO_IO_FIXED)
+		ret = zcio_io_check_rbuf(ctx, io, x);
+	else
+		ret = zcio_io_check_user(io, x);
+	if (ret)
+		goto out_put;
+	x->len = io->len;
+	x->pos = io->offset;
+	ret = zcio_io_check_device(x->file, io->op, zcio_xfer_addr(x),
+				   &x->len, x->pos);
+	if (ret)
+		goto out_put;
+	x->opf = zcio_io_opf(io, x->file);
+	return 0;
+
+out_put:
+	zcio_xfer_put(x);
+	memset(x, 0, sizeof(*x));
 	return ret;
 }
 
-static long zcio_ioctl_io(struct zcio_io __user *uio)
+/* Validate one request against its target and run it; bytes or -errno. */
+static long zcio_io_run(struct zcio_ctx *ctx, const struct zcio_io *io)
+{
+	struct zcio_xfer x;
+	long ret;
+
+	ret = zcio_xfer_prep(ctx, io, &x);
+	if (ret)
+		return ret;
+	if (!x.len) {
+		zcio_xfer_put(&x);
+		return 0;
+	}
+	return zcio_submit_and_wait(&x);
+}
+
+static long zcio_ioctl_io(struct zcio_ctx *ctx, struct zcio_io __user *uio)
 {
 	struct zcio_io io;
 	long ret;
@@ -130,7 +229,7 @@ static long zcio_ioctl_io(struct zcio_io __user *uio)
 	/* Fail before the transfer, not after, if @result is unwritable. */
 	if (put_user(0, &uio->result))
 		return -EFAULT;
-	ret = zcio_io_run(&io);
+	ret = zcio_io_run(ctx, &io);
 	if (ret < 0)
 		return ret;
 	return put_user(ret, &uio->result);
@@ -145,6 +244,9 @@ static long zcio_ioctl_version(struct zcio_version __user *uver)
 		.abi = ZCIO_ABI_VERSION,
 		.max_io_bytes = ZCIO_MAX_IO_BYTES,
 		.features = ZCIO_FEATURES,
+		.max_inflight = ZCIO_MAX_INFLIGHT,
+		.max_bufs = ZCIO_MAX_BUFS,
+		.max_buf_bytes = ZCIO_MAX_BUF_BYTES,
 	};
 
 	return copy_to_user(uver, &ver, sizeof(ver)) ? -EFAULT : 0;
@@ -179,6 +281,8 @@ static void zcio_devinfo_fill(struct zcio_devinfo *di, struct file *file)
 		di->dev_flags |= ZCIO_DEV_FD_WRITE;
 	if (!bdev_nonrot(bdev))
 		di->dev_flags |= ZCIO_DEV_ROTATIONAL;
+	if (zcio_bdev_can_poll(bdev))
+		di->dev_flags |= ZCIO_DEV_POLL;
 }
 
 static long zcio_ioctl_devinfo(struct zcio_devinfo __user *udi)
@@ -217,11 +321,20 @@ static long zcio_ioctl_stats(struct zcio_stats __user *ust)
 
 long zcio_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
+	struct zcio_ctx *ctx = file->private_data;
 	void __user *uarg = (void __user *)arg;
 
 	switch (cmd) {
 	case ZCIO_IOC_IO:
-		return zcio_ioctl_io(uarg);
+		return zcio_ioctl_io(ctx, uarg);
+	case ZCIO_IOC_SUBMIT:
+		return zcio_ioctl_submit(ctx, uarg);
+	case ZCIO_IOC_REAP:
+		return zcio_ioctl_reap(ctx, uarg);
+	case ZCIO_IOC_REGISTER:
+		return zcio_ioctl_register(ctx, uarg);
+	case ZCIO_IOC_UNREGISTER:
+		return zcio_ioctl_unregister(ctx);
 	case ZCIO_IOC_VERSION:
 		return zcio_ioctl_version(uarg);
 	case ZCIO_IOC_DEVINFO:

@@ -1,17 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Submission and completion of one synchronous zcio request.
+ * Submission and completion of zcio requests.
  *
- * The caller maps the buffer into as many bios as it takes, submits them
- * under one plug and sleeps killably until the last bio ends.  Releasing
- * the pages (dirty + unpin) needs process context, so bio completion only
- * counts down; whoever owns the request when the count reaches zero
- * releases it:
+ * The submitter maps the buffer into as many bios as it takes and submits
+ * them under one plug.  Releasing the pages (dirty + unpin) needs process
+ * context, so bio completion only counts down; whoever owns the request
+ * when the count reaches zero releases it.  A synchronous request:
  *
  *   WAITING --last bio ends--> DONE       the woken caller releases it
  *   WAITING --caller killed--> ABANDONED  the last bio queues release_work
  *
- * Both transitions are a cmpxchg on @state, so exactly one side wins.
+ * Both transitions are a cmpxchg on @state, so exactly one side wins.  An
+ * asynchronous request stays ASYNC: its last bio hands it to its context
+ * (ctx.c), where ZCIO_IOC_REAP or the release of the file frees it.
+ *
+ * A synchronous request with REQ_POLLED bios is completed by polling their
+ * queue instead of sleeping, as long as a bio still carries the flag (the
+ * block layer drops it when it has to split the bio).
  */
 #include <linux/blkdev.h>
 #include <linux/file.h>
@@ -24,8 +29,15 @@
 
 static void zcio_req_free(struct zcio_req *req)
 {
-	fput(req->file);
+	struct zcio_ctx *ctx = req->ctx;
+
+	if (req->rbufs)
+		zcio_rbufs_put(req->rbufs);
+	if (req->file)
+		fput(req->file);
 	kfree(req);
+	if (ctx)
+		zcio_ctx_put(ctx);
 	zcio_req_put_live();
 }
 
@@ -49,21 +61,36 @@ static void zcio_invalidate_after_write(struct zcio_req *req)
 }
 
 /*
- * Drop stale cached pages after a successful write, unmap every bio of
- * @req and free it.  Process context.
+ * Drop stale cached pages after a successful write and unmap every bio of
+ * @req.  Process context; a second call does nothing.
  */
-static void zcio_req_release(struct zcio_req *req)
+void zcio_req_unmap(struct zcio_req *req)
 {
 	bool is_write = op_is_write(req->opf);
 	struct zcio_bio *zb, *next;
 
+	if (!req->bios)
+		return;
 	if (is_write && !req->error)
 		zcio_invalidate_after_write(req);
 	for (zb = req->bios; zb; zb = next) {
 		next = zb->next;
 		zcio_bio_unmap_user(&zb->bio, !is_write);
 	}
+	req->bios = NULL;
+}
+
+/* Unmap @req and free it.  Process context. */
+void zcio_req_release(struct zcio_req *req)
+{
+	zcio_req_unmap(req);
 	zcio_req_free(req);
+}
+
+/* What the caller learns: the bytes transferred or -errno. */
+int zcio_req_result(const struct zcio_req *req)
+{
+	return req->error ?: req->len;
 }
 
 static void zcio_req_release_work(struct work_struct *work)
@@ -80,8 +107,10 @@ static void zcio_req_io_done(struct zcio_req *req)
 	 * with synchronize_rcu(), until this function has left the hand-over.
 	 */
 	rcu_read_lock();
-	if (atomic_cmpxchg(&req->state, ZCIO_REQ_WAITING, ZCIO_REQ_DONE) ==
-	    ZCIO_REQ_WAITING)
+	if (req->ctx)
+		zcio_ctx_complete(req);
+	else if (atomic_cmpxchg(&req->state, ZCIO_REQ_WAITING,
+				ZCIO_REQ_DONE) == ZCIO_REQ_WAITING)
 		complete(&req->done);
 	else
 		queue_work(zcio_wq, &req->release_work);
@@ -97,32 +126,50 @@ static void zcio_req_put_pending(struct zcio_req *req)
 /* bi_end_io: may run in interrupt context, so it only records and counts. */
 static void zcio_bio_end_io(struct bio *bio)
 {
-	struct zcio_req *req = container_of(bio, struct zcio_bio, bio)->req;
+	struct zcio_bio *zb = container_of(bio, struct zcio_bio, bio);
+	struct zcio_req *req = zb->req;
 
 	if (bio->bi_status)
 		cmpxchg(&req->error, 0, blk_status_to_errno(bio->bi_status));
+	/* Stop zcio_req_poll() from polling a completed bio. */
+	WRITE_ONCE(zb->ended, true);
 	zcio_req_put_pending(req);
 }
 
-static struct zcio_req *zcio_req_alloc(struct file *file, blk_opf_t opf,
-				       unsigned long uaddr, u64 len, loff_t pos)
+/*
+ * A request for the transfer @x, which it takes over (with its references)
+ * unless the allocation fails.
+ */
+static struct zcio_req *zcio_req_alloc(struct zcio_xfer *x)
 {
 	struct zcio_req *req = kzalloc(sizeof(*req), GFP_KERNEL_ACCOUNT);
 
 	if (!req)
 		return NULL;
-	req->file = get_file(file);
-	req->bdev = zcio_file_bdev(file);
-	req->opf = opf;
-	req->uaddr = uaddr;
-	req->len = len;
-	req->pos = pos;
+	req->file = x->file;
+	req->bdev = x->file ? zcio_file_bdev(x->file) : NULL;
+	req->opf = x->opf;
+	req->uaddr = x->uaddr;
+	req->rbufs = x->rbufs;
+	req->rbuf = x->rbuf;
+	req->len = x->len;
+	req->pos = x->pos;
 	atomic_set(&req->pending, 1);
 	atomic_set(&req->state, ZCIO_REQ_WAITING);
 	init_completion(&req->done);
 	INIT_WORK(&req->release_work, zcio_req_release_work);
 	zcio_req_get_live();
 	return req;
+}
+
+/* Map the next part of @req's buffer, @done bytes in. */
+static struct bio *zcio_req_map(struct zcio_req *req, u64 done)
+{
+	if (req->rbuf)
+		return zcio_bio_map_rbuf(req->bdev, req->opf, req->rbuf,
+					 req->uaddr + done, req->len - done);
+	return zcio_bio_map_user(req->bdev, req->opf, req->uaddr + done,
+				 req->len - done);
 }
 
 /* Attach @bio to @req and send it to the device. */
@@ -132,6 +179,7 @@ static void zcio_req_submit_bio(struct zcio_req *req, struct bio *bio,
 	struct zcio_bio *zb = container_of(bio, struct zcio_bio, bio);
 
 	zb->req = req;
+	zb->ended = false;
 	zb->next = req->bios;
 	req->bios = zb;
 	bio->bi_iter.bi_sector = (req->pos + done) >> SECTOR_SHIFT;
@@ -161,8 +209,7 @@ static int zcio_req_submit(struct zcio_req *req)
 			ret = -EINTR;
 			break;
 		}
-		bio = zcio_bio_map_user(req->bdev, req->opf, req->uaddr + done,
-					req->len - done);
+		bio = zcio_req_map(req, done);
 		if (IS_ERR(bio)) {
 			ret = PTR_ERR(bio);
 			break;
@@ -177,8 +224,44 @@ static int zcio_req_submit(struct zcio_req *req)
 		done += mapped;
 	}
 	blk_finish_plug(&plug);
+	/* Asynchronous: @req may be reaped as soon as it is put. */
+	if (ret)
+		cmpxchg(&req->error, 0, ret);
 	zcio_req_put_pending(req);
 	return ret;
+}
+
+/*
+ * Poll the queues of @req's polled bios once.  Returns false when no bio
+ * in flight is polled any more (the block layer may clear REQ_POLLED on
+ * submission): then only an interrupt can complete the request.
+ */
+static bool zcio_req_poll_once(struct zcio_req *req)
+{
+	struct zcio_bio *zb;
+	bool polled = false;
+
+	for (zb = req->bios; zb; zb = zb->next) {
+		if (READ_ONCE(zb->ended) || !(zb->bio.bi_opf & REQ_POLLED))
+			continue;
+		bio_poll(&zb->bio, NULL, 0);
+		polled = true;
+	}
+	return polled;
+}
+
+/*
+ * Complete @req by polling while it has polled bios in flight.  Gives up
+ * (and leaves the rest to the killable wait) on a fatal signal.
+ */
+static void zcio_req_poll(struct zcio_req *req)
+{
+	while (!completion_done(&req->done)) {
+		if (!zcio_req_poll_once(req) || fatal_signal_pending(current))
+			return;
+		cond_resched();
+	}
+	zcio_count(polled_requests, 1);
 }
 
 /*
@@ -189,6 +272,8 @@ static int zcio_req_wait_and_release(struct zcio_req *req)
 {
 	int ret;
 
+	if (req->opf & REQ_POLLED)
+		zcio_req_poll(req);
 	if (wait_for_completion_killable(&req->done)) {
 		if (atomic_cmpxchg(&req->state, ZCIO_REQ_WAITING,
 				   ZCIO_REQ_ABANDONED) == ZCIO_REQ_WAITING) {
@@ -219,7 +304,7 @@ static int zcio_sync_page_cache(struct file *file, blk_opf_t opf, loff_t pos,
 					     end >> PAGE_SHIFT);
 }
 
-static void zcio_account(blk_opf_t opf, u64 bytes, int ret)
+void zcio_account(blk_opf_t opf, u64 bytes, int ret)
 {
 	zcio_count(requests, 1);
 	if (op_is_write(opf)) {
@@ -237,37 +322,75 @@ static void zcio_account(blk_opf_t opf, u64 bytes, int ret)
 
 /**
  * zcio_submit_and_wait - transfer between a user buffer and a block device
- * @file:	the target block-device file, opened by the caller
- * @opf:	REQ_OP_READ or REQ_OP_WRITE with request flags
- * @uaddr:	the user buffer, validated by the caller
- * @len:	bytes, nonzero, validated and clamped to the device
- * @pos:	device byte offset, validated
+ * @x:		a validated transfer with a nonzero length; taken over
  *
- * Return: @len on success or a negative errno.  Either way nothing stays
+ * Return: @x->len on success or a negative errno.  Either way nothing stays
  * pinned once it returns, unless the caller was killed, in which case the
  * completion path releases the pages.
  */
-long zcio_submit_and_wait(struct file *file, blk_opf_t opf,
-			  unsigned long uaddr, u64 len, loff_t pos)
+long zcio_submit_and_wait(struct zcio_xfer *x)
 {
+	blk_opf_t opf = x->opf;
+	u64 len = x->len;
 	struct zcio_req *req;
 	int ret, err;
 
-	ret = zcio_sync_page_cache(file, opf, pos, len);
+	ret = zcio_sync_page_cache(x->file, opf, x->pos, len);
 	if (ret)
-		goto out;
-	req = zcio_req_alloc(file, opf, uaddr, len, pos);
+		goto out_put;
+	req = zcio_req_alloc(x);
 	if (!req) {
 		ret = -ENOMEM;
-		goto out;
+		goto out_put;
 	}
 	ret = zcio_req_submit(req);
 	err = zcio_req_wait_and_release(req);
 	if (!ret)
 		ret = err;
+	goto out;
+
+out_put:
+	zcio_xfer_put(x);
 out:
 	zcio_account(opf, len, ret);
 	if (ret)
 		return ret;
 	return len;
+}
+
+/**
+ * zcio_submit_async - start a transfer whose completion @ctx reaps
+ * @ctx:	the context; it has a slot reserved for this request
+ * @x:		a validated transfer, taken over; all zero if @error is set
+ * @tag:	the caller's tag for the completion event
+ * @error:	nonzero: complete at once with this errno (failed validation)
+ *
+ * Return: 0, or -ENOMEM when no request could be allocated (the slot is
+ * still reserved and @x still held: the caller undoes both).
+ */
+int zcio_submit_async(struct zcio_ctx *ctx, struct zcio_xfer *x, u64 tag,
+		      int error)
+{
+	struct zcio_req *req;
+
+	if (!error && x->len)
+		error = zcio_sync_page_cache(x->file, x->opf, x->pos, x->len);
+	req = zcio_req_alloc(x);
+	if (!req)
+		return -ENOMEM;
+	req->ctx = ctx;
+	req->tag = tag;
+	atomic_set(&req->state, ZCIO_REQ_ASYNC);
+	refcount_inc(&ctx->ref);
+	if (req->file)
+		zcio_count(async_requests, 1);
+	/* Polling is for a waiting caller; nobody waits here. */
+	req->opf &= ~REQ_POLLED;
+	if (error) {
+		req->error = error;
+		zcio_req_put_pending(req);
+		return 0;
+	}
+	zcio_req_submit(req);
+	return 0;
 }

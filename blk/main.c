@@ -33,6 +33,9 @@ void zcio_req_put_live(void)
 
 static const struct file_operations zcio_fops = {
 	.owner		= THIS_MODULE,
+	.open		= zcio_open,
+	.release	= zcio_release,
+	.poll		= zcio_poll,
 	.unlocked_ioctl	= zcio_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 };
@@ -52,6 +55,11 @@ static void zcio_check_abi(void)
 	BUILD_BUG_ON(sizeof(struct zcio_devinfo) != 80);
 	BUILD_BUG_ON(sizeof(struct zcio_io) != 64);
 	BUILD_BUG_ON(sizeof(struct zcio_stats) != 128);
+	BUILD_BUG_ON(sizeof(struct zcio_submit) != 32);
+	BUILD_BUG_ON(sizeof(struct zcio_event) != 16);
+	BUILD_BUG_ON(sizeof(struct zcio_reap) != 48);
+	BUILD_BUG_ON(sizeof(struct zcio_buf) != 16);
+	BUILD_BUG_ON(sizeof(struct zcio_register) != 32);
 }
 
 static int __init zcio_init(void)

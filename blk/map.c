@@ -162,13 +162,50 @@ out_free:
 }
 
 /**
+ * zcio_bio_map_rbuf - a bio over part of a registered buffer
+ * @bdev:	the target block device
+ * @opf:	bio operation and flags
+ * @rbuf:	the buffer, pinned at registration
+ * @off:	byte offset into the buffer
+ * @len:	bytes, nonzero, within the buffer
+ *
+ * Nothing is pinned: the bio points into the buffer's own bvec table, as
+ * bio_iov_bvec_set() does for io_uring's fixed buffers, so one bio covers
+ * all of @len and the block layer splits it where the queue needs.
+ *
+ * Return: the bio or ERR_PTR(-ENOMEM).
+ */
+struct bio *zcio_bio_map_rbuf(struct block_device *bdev, blk_opf_t opf,
+			      const struct zcio_rbuf *rbuf, u64 off, u64 len)
+{
+	u64 start = offset_in_page(rbuf->uaddr) + off;
+	unsigned int idx = start >> PAGE_SHIFT;
+	struct zcio_bio *zb;
+	struct bio *bio;
+
+	zb = zcio_bio_alloc(bdev, opf, 0);
+	if (!zb)
+		return ERR_PTR(-ENOMEM);
+	bio = &zb->bio;
+	bio->bi_io_vec = rbuf->bvecs + idx;
+	bio->bi_vcnt = DIV_ROUND_UP(start + len, PAGE_SIZE) - idx;
+	/* The first bvec starts at the buffer's offset in its page. */
+	bio->bi_iter.bi_bvec_done = idx ? offset_in_page(start) : off;
+	bio->bi_iter.bi_size = len;
+	bio_set_flag(bio, BIO_CLONED);
+	return bio;
+}
+
+/**
  * zcio_bio_unmap_user - release a bio built by zcio_bio_map_user()
  * @bio:	the bio, completed or never submitted
  * @write_to_vm: the device wrote into the pages (a read): dirty them
  *
  * Dirties the pages if the device wrote them, unpins every page exactly
- * once and frees the bio.  The caller has not freed the bio at completion:
- * it carries the page list until here.  Sleeps: call it in process context only.
+ * once and frees the bio.  A bio over a registered buffer pinned nothing
+ * of its own: its pages stay pinned with the buffer.  The caller has not
+ * freed the bio at completion: it carries the page list until here.
+ * Sleeps: call it in process context only.
  */
 void zcio_bio_unmap_user(struct bio *bio, bool write_to_vm)
 {

@@ -30,6 +30,8 @@ void zcio_stats_read(struct zcio_stats *st)
 		st->pins += READ_ONCE(c->pins);
 		st->unpins += READ_ONCE(c->unpins);
 		st->killed += READ_ONCE(c->killed);
+		st->async_requests += READ_ONCE(c->async_requests);
+		st->polled_requests += READ_ONCE(c->polled_requests);
 	}
 	/* The sums are not one snapshot: never report a negative count. */
 	st->pages_pinned = st->pins > st->unpins ? st->pins - st->unpins : 0;
@@ -73,6 +75,8 @@ ZCIO_STAT_ATTR(pages_pinned);
 ZCIO_STAT_ATTR(pins);
 ZCIO_STAT_ATTR(unpins);
 ZCIO_STAT_ATTR(killed);
+ZCIO_STAT_ATTR(async_requests);
+ZCIO_STAT_ATTR(polled_requests);
 
 static struct attribute *zcio_stats_attrs[] = {
 	&zcio_stat_requests.dattr.attr,
@@ -87,6 +91,8 @@ static struct attribute *zcio_stats_attrs[] = {
 	&zcio_stat_pins.dattr.attr,
 	&zcio_stat_unpins.dattr.attr,
 	&zcio_stat_killed.dattr.attr,
+	&zcio_stat_async_requests.dattr.attr,
+	&zcio_stat_polled_requests.dattr.attr,
 	NULL,
 };
 

@@ -14,7 +14,12 @@
 #include <linux/blkdev.h>
 #include <linux/completion.h>
 #include <linux/fs.h>
+#include <linux/list.h>
 #include <linux/percpu.h>
+#include <linux/refcount.h>
+#include <linux/sizes.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <linux/zcio.h>
 
@@ -25,10 +30,19 @@
 #define ZCIO_VERSION_PATCH	0
 #define ZCIO_VERSION_STR	"0.1.0"
 
-#define ZCIO_FEATURES	(ZCIO_FEAT_SYNC_IO | ZCIO_FEAT_DEVINFO | ZCIO_FEAT_STATS)
+#define ZCIO_FEATURES	(ZCIO_FEAT_SYNC_IO | ZCIO_FEAT_DEVINFO | \
+			 ZCIO_FEAT_STATS | ZCIO_FEAT_ASYNC | \
+			 ZCIO_FEAT_REGBUF | ZCIO_FEAT_POLLED)
 
 /* The largest transfer one request may ask for, as read(2) allows. */
 #define ZCIO_MAX_IO_BYTES	((u32)(INT_MAX & PAGE_MASK))
+/* Asynchronous I/Os one open /dev/zcio may hold, submitted and unreaped. */
+#define ZCIO_MAX_INFLIGHT	1024U
+/* Registered buffers: how many per ZCIO_IOC_REGISTER, and how large. */
+#define ZCIO_MAX_BUFS		1024U
+#define ZCIO_MAX_BUF_BYTES	((u32)SZ_1G)
+/* Most completion events one ZCIO_IOC_REAP copies in one go. */
+#define ZCIO_REAP_BATCH		16U
 
 /**
  * struct zcio_bio - a bio and the user pages pinned for it
@@ -36,6 +50,7 @@
  * @next:	the request's previous bio (a list, newest first)
  * @pages:	the pinned pages; points behind @bvecs in the same allocation
  * @nr_pages:	how many entries of @pages are pinned
+ * @ended:	the bio has completed (set by its bi_end_io)
  * @bio:	the bio, initialised over @bvecs
  * @bvecs:	the bio's vector table, followed by the page pointers
  *
@@ -48,8 +63,86 @@ struct zcio_bio {
 	struct zcio_bio *next;
 	struct page **pages;
 	unsigned int nr_pages;
+	bool ended;
 	struct bio bio;
 	struct bio_vec bvecs[];
+};
+
+/**
+ * struct zcio_rbuf - one registered buffer
+ * @uaddr:	its user address at registration
+ * @len:	its length in bytes
+ * @nr_pages:	pages pinned for it
+ * @bvecs:	one bvec per page, covering exactly [@uaddr, @uaddr + @len)
+ */
+struct zcio_rbuf {
+	unsigned long uaddr;
+	u64 len;
+	unsigned int nr_pages;
+	struct bio_vec *bvecs;
+};
+
+/**
+ * struct zcio_rbufs - the buffers of one ZCIO_IOC_REGISTER
+ * @ref:	the context's reference plus one per request using a buffer
+ * @user:	the user charged for the pinned pages (RLIMIT_MEMLOCK)
+ * @mm:		the mm whose pinned_vm counts them
+ * @nr_pages:	pages charged
+ * @nr:		entries in @bufs
+ * @bufs:	the buffers
+ *
+ * The last put unpins the pages; it happens in process context, from
+ * ZCIO_IOC_UNREGISTER, close() or the release of the last request.
+ */
+struct zcio_rbufs {
+	refcount_t ref;
+	struct user_struct *user;
+	struct mm_struct *mm;
+	unsigned long nr_pages;
+	unsigned int nr;
+	struct zcio_rbuf bufs[];
+};
+
+/**
+ * struct zcio_ctx - the state of one open /dev/zcio
+ * @lock:	protects the fields below it; taken from bio completion
+ * @done:	completed asynchronous requests, oldest first
+ * @nr_slots:	asynchronous requests submitted and not yet reaped
+ * @nr_done:	of which completed (on @done)
+ * @dead:	the file was released: completions release themselves
+ * @rbufs:	registered buffers, or NULL
+ * @wait:	woken when a request joins @done
+ * @ref:	the file's reference plus one per asynchronous request
+ */
+struct zcio_ctx {
+	spinlock_t lock;		/* protects the fields below */
+	struct list_head done;
+	unsigned int nr_slots;
+	unsigned int nr_done;
+	bool dead;
+	struct zcio_rbufs *rbufs;
+	wait_queue_head_t wait;
+	refcount_t ref;
+};
+
+/**
+ * struct zcio_xfer - a transfer that passed validation
+ * @file:	the target block-device file (a reference the holder owns)
+ * @opf:	bio operation and flags
+ * @uaddr:	user address, or byte offset into @rbuf
+ * @rbufs:	a reference to the registered set if @rbuf is set
+ * @rbuf:	the registered buffer, or NULL for plain user memory
+ * @len:	bytes, clamped to the end of the device; 0: nothing to do
+ * @pos:	device byte offset
+ */
+struct zcio_xfer {
+	struct file *file;
+	blk_opf_t opf;
+	unsigned long uaddr;
+	struct zcio_rbufs *rbufs;
+	struct zcio_rbuf *rbuf;
+	u64 len;
+	loff_t pos;
 };
 
 /* Who releases a request: the waiting caller, or the completion work. */
@@ -57,16 +150,22 @@ enum zcio_req_state {
 	ZCIO_REQ_WAITING,	/* bios in flight, caller waiting */
 	ZCIO_REQ_DONE,		/* all bios ended, caller releases */
 	ZCIO_REQ_ABANDONED,	/* caller was killed, the workqueue releases */
+	ZCIO_REQ_ASYNC,		/* asynchronous: the context reaps it */
 };
 
 /**
- * struct zcio_req - one synchronous transfer in flight
+ * struct zcio_req - one transfer in flight
  * @file:	the target block-device file, referenced until release
  * @bdev:	the block device behind @file
  * @opf:	bio operation and flags
  * @pos:	device byte offset of the transfer
  * @len:	bytes to transfer (already clamped to the end of the device)
- * @uaddr:	user address of the buffer
+ * @uaddr:	user address of the buffer, or offset into @rbuf
+ * @rbufs:	registered set holding @rbuf (a reference), or NULL
+ * @rbuf:	registered buffer, or NULL
+ * @ctx:	asynchronous request: the context that reaps it, else NULL
+ * @tag:	asynchronous request: the caller's tag
+ * @node:	asynchronous request: entry on @ctx->done
  * @bios:	every bio mapped for this request, newest first
  * @pending:	bios in flight plus one while the submitter still maps
  * @error:	first errno seen by a bio, 0 if none
@@ -81,6 +180,11 @@ struct zcio_req {
 	loff_t pos;
 	u64 len;
 	unsigned long uaddr;
+	struct zcio_rbufs *rbufs;
+	struct zcio_rbuf *rbuf;
+	struct zcio_ctx *ctx;
+	u64 tag;
+	struct list_head node;
 	struct zcio_bio *bios;
 	atomic_t pending;
 	int error;
@@ -96,15 +200,42 @@ void zcio_req_put_live(void);
 
 /* ctl.c */
 long zcio_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+int zcio_xfer_prep(struct zcio_ctx *ctx, const struct zcio_io *io,
+		   struct zcio_xfer *x);
+void zcio_xfer_put(struct zcio_xfer *x);
+int zcio_io_check_fields(const struct zcio_io *io);
+
+/* ctx.c */
+int zcio_open(struct inode *inode, struct file *file);
+int zcio_release(struct inode *inode, struct file *file);
+__poll_t zcio_poll(struct file *file, struct poll_table_struct *wait);
+long zcio_ioctl_submit(struct zcio_ctx *ctx, struct zcio_submit __user *usub);
+long zcio_ioctl_reap(struct zcio_ctx *ctx, struct zcio_reap __user *ureap);
+void zcio_ctx_complete(struct zcio_req *req);
+void zcio_ctx_put(struct zcio_ctx *ctx);
+
+/* rbuf.c */
+long zcio_ioctl_register(struct zcio_ctx *ctx,
+			 struct zcio_register __user *ureg);
+long zcio_ioctl_unregister(struct zcio_ctx *ctx);
+struct zcio_rbufs *zcio_rbufs_get(struct zcio_ctx *ctx);
+void zcio_rbufs_put(struct zcio_rbufs *rbufs);
 
 /* map.c */
 struct bio *zcio_bio_map_user(struct block_device *bdev, blk_opf_t opf,
 			      unsigned long uaddr, u64 len);
+struct bio *zcio_bio_map_rbuf(struct block_device *bdev, blk_opf_t opf,
+			      const struct zcio_rbuf *rbuf, u64 off, u64 len);
 void zcio_bio_unmap_user(struct bio *bio, bool write_to_vm);
 
 /* io.c */
-long zcio_submit_and_wait(struct file *file, blk_opf_t opf,
-			  unsigned long uaddr, u64 len, loff_t pos);
+long zcio_submit_and_wait(struct zcio_xfer *x);
+int zcio_submit_async(struct zcio_ctx *ctx, struct zcio_xfer *x, u64 tag,
+		      int error);
+void zcio_account(blk_opf_t opf, u64 bytes, int ret);
+void zcio_req_release(struct zcio_req *req);
+void zcio_req_unmap(struct zcio_req *req);
+int zcio_req_result(const struct zcio_req *req);
 
 /* stats.c */
 struct zcio_counters {
@@ -119,6 +250,8 @@ struct zcio_counters {
 	u64 pins;
 	u64 unpins;
 	u64 killed;
+	u64 async_requests;
+	u64 polled_requests;
 };
 
 DECLARE_PER_CPU(struct zcio_counters, zcio_counters);

@@ -117,10 +117,10 @@ struct zcio_devinfo {
 #define ZCIO_OP_WRITE		1	/* user memory -> device */
 
 /* Flags for struct zcio_io @flags. */
-#define ZCIO_IO_FIXED		0x1U	/* @addr is a byte offset into the
-					 * registered buffer @buf_index */
-#define ZCIO_IO_HIPRI		0x2U	/* complete by polling the queue, where
-					 * it has poll queues */
+/* @addr is a byte offset into the registered buffer @buf_index */
+#define ZCIO_IO_FIXED		0x1U
+/* complete by polling the queue, where it has poll queues */
+#define ZCIO_IO_HIPRI		0x2U
 
 /**
  * struct zcio_io - one transfer: ZCIO_IOC_IO, or an entry of ZCIO_IOC_SUBMIT
@@ -176,6 +176,9 @@ struct zcio_io {
  * @pins:		user pages pinned since load
  * @unpins:		user pages unpinned since load
  * @killed:		requests whose caller was killed while waiting
+ * @async_requests:	of @requests, those submitted with ZCIO_IOC_SUBMIT
+ * @polled_requests:	requests with ZCIO_IO_HIPRI that completed by
+ *			polling (the others fell back to interrupts)
  * @resv:		zero
  */
 struct zcio_stats {
@@ -191,7 +194,9 @@ struct zcio_stats {
 	__u64 pins;
 	__u64 unpins;
 	__u64 killed;
-	__u64 resv[4];
+	__u64 async_requests;
+	__u64 polled_requests;
+	__u64 resv[2];
 };
 
 /**

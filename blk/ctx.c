@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The context of one open /dev/zcio: asynchronous submission, completion
+ * reaping and poll().
+ *
+ * Every asynchronous request holds a slot from ZCIO_IOC_SUBMIT until
+ * ZCIO_IOC_REAP hands its event to the caller, so the requests in flight
+ * plus the events not yet reaped never exceed ZCIO_MAX_INFLIGHT: the
+ * completion queue is a list of finished requests and cannot overflow.
+ *
+ * When the file is released, finished requests are released with it and
+ * the ones still in flight release themselves on completion (from the
+ * workqueue: unpinning needs process context).  Each request holds a
+ * reference on the context, so the context outlives them all.
+ */
+#include <linux/fs.h>
+#include <linux/hrtimer.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "zcio.h"
+
+int zcio_open(struct inode *inode, struct file *file)
+{
+	struct zcio_ctx *ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
+
+	if (!ctx)
+		return -ENOMEM;
+	spin_lock_init(&ctx->lock);
+	INIT_LIST_HEAD(&ctx->done);
+	init_waitqueue_head(&ctx->wait);
+	refcount_set(&ctx->ref, 1);
+	file->private_data = ctx;
+	return 0;
+}
+
+void zcio_ctx_put(struct zcio_ctx *ctx)
+{
+	if (refcount_dec_and_test(&ctx->ref))
+		kfree(ctx);
+}
+
+int zcio_release(struct inode *inode, struct file *file)
+{
+	struct zcio_ctx *ctx = file->private_data;
+	struct zcio_req *req, *next;
+	LIST_HEAD(done);
+
+	spin_lock_irq(&ctx->lock);
+	ctx->dead = true;
+	list_splice_init(&ctx->done, &done);
+	spin_unlock_irq(&ctx->lock);
+
+	list_for_each_entry_safe(req, next, &done, node)
+		zcio_req_release(req);
+	zcio_ioctl_unregister(ctx);
+	zcio_ctx_put(ctx);
+	return 0;
+}
+
+/**
+ * zcio_ctx_complete - the last bio of an asynchronous request has ended
+ * @req:	the request
+ *
+ * Queues the request for ZCIO_IOC_REAP and wakes waiters, or, when the
+ * file is gone, has the workqueue release it.  Any context.
+ */
+void zcio_ctx_complete(struct zcio_req *req)
+{
+	struct zcio_ctx *ctx = req->ctx;
+	unsigned long flags;
+
+	spin_lock_irqsave(&ctx->lock, flags);
+	if (ctx->dead) {
+		spin_unlock_irqrestore(&ctx->lock, flags);
+		queue_work(zcio_wq, &req->release_work);
+		return;
+	}
+	list_add_tail(&req->node, &ctx->done);
+	ctx->nr_done++;
+	wake_up(&ctx->wait);
+	spin_unlock_irqrestore(&ctx->lock, flags);
+}
+
+__poll_t zcio_poll(struct file *file, struct poll_table_struct *wait)
+{
+	struct zcio_ctx *ctx = file->private_data;
+
+	poll_wait(file, &ctx->wait, wait);
+	return READ_ONCE(ctx->nr_done) ? EPOLLIN | EPOLLRDNORM : 0;
+}
+
+/* Take a slot for one more asynchronous request, or -EAGAIN if full. */
+static int zcio_ctx_get_slot(struct zcio_ctx *ctx)
+{
+	int ret = 0;
+
+	spin_lock_irq(&ctx->lock);
+	if (ctx->nr_slots < ZCIO_MAX_INFLIGHT)
+		ctx->nr_slots++;
+	else
+		ret = -EAGAIN;
+	spin_unlock_irq(&ctx->lock);
+	return ret;
+}
+
+static void zcio_ctx_put_slots(struct zcio_ctx *ctx, unsigned int nr)
+{
+	spin_lock_irq(&ctx->lock);
+	ctx->nr_slots -= nr;
+	spin_unlock_irq(&ctx->lock);
+}
+
+/*
+ * Start one entry of ZCIO_IOC_SUBMIT.  Once it has a slot, an entry
+ * always ends in an event, with -errno if it fails validation; only a
+ * full context or no memory for the request refuse it.
+ */
+static int zcio_submit_one(struct zcio_ctx *ctx, const struct zcio_io *io)
+{
+	struct zcio_xfer x = {};
+	int ret, error;
+
+	ret = zcio_ctx_get_slot(ctx);
+	if (ret)
+		return ret;
+	error = zcio_io_check_fields(io);
+	if (!error)
+		error = zcio_xfer_prep(ctx, io, &x);
+	ret = zcio_submit_async(ctx, &x, io->tag, error);
+	if (ret) {
+		if (!error)
+			zcio_xfer_put(&x);
+		zcio_ctx_put_slots(ctx, 1);
+	}
+	return ret;
+}
+
+long zcio_ioctl_submit(struct zcio_ctx *ctx, struct zcio_submit __user *usub)
+{
+	struct zcio_io __user *uios;
+	struct zcio_submit sub;
+	struct zcio_io io;
+	unsigned int i;
+	int ret = 0;
+
+	if (copy_from_user(&sub, usub, sizeof(sub)))
+		return -EFAULT;
+	if (sub.flags || memchr_inv(sub.resv, 0, sizeof(sub.resv)))
+		return -EINVAL;
+	uios = u64_to_user_ptr(sub.ios);
+	for (i = 0; i < sub.nr; i++) {
+		if (copy_from_user(&io, &uios[i], sizeof(io))) {
+			ret = -EFAULT;
+			break;
+		}
+		ret = zcio_submit_one(ctx, &io);
+		if (ret)
+			break;
+		if (fatal_signal_pending(current))
+			return i + 1;
+	}
+	return i ? i : ret;
+}
+
+/* Events that are ready, and the number the caller must wait for. */
+static bool zcio_reap_ready(struct zcio_ctx *ctx, unsigned int min_nr)
+{
+	unsigned int nr_done, nr_slots;
+
+	spin_lock_irq(&ctx->lock);
+	nr_done = ctx->nr_done;
+	nr_slots = ctx->nr_slots;
+	spin_unlock_irq(&ctx->lock);
+	return nr_done >= min(min_nr, nr_slots);
+}
+
+/* Wait as struct zcio_reap says: 0, -EINTR (signal) or -ETIME. */
+static int zcio_reap_wait(struct zcio_ctx *ctx, unsigned int min_nr,
+			  s64 timeout_ns)
+{
+	ktime_t timeout = ns_to_ktime(timeout_ns);
+	int ret;
+
+	if (!min_nr || !timeout_ns)
+		return 0;
+	if (timeout_ns < 0)
+		ret = wait_event_interruptible(ctx->wait,
+					       zcio_reap_ready(ctx, min_nr));
+	else
+		ret = wait_event_interruptible_hrtimeout(ctx->wait,
+							 zcio_reap_ready(ctx, min_nr),
+							 timeout);
+	return ret == -ERESTARTSYS ? -EINTR : ret;
+}
+
+/* Take up to @max finished requests off the completion queue. */
+static unsigned int zcio_reap_take(struct zcio_ctx *ctx, struct list_head *list,
+				   unsigned int max)
+{
+	struct zcio_req *req, *next;
+	unsigned int nr = 0;
+
+	spin_lock_irq(&ctx->lock);
+	list_for_each_entry_safe(req, next, &ctx->done, node) {
+		if (nr == max)
+			break;
+		list_move_tail(&req->node, list);
+		nr++;
+	}
+	ctx->nr_done -= nr;
+	spin_unlock_irq(&ctx->lock);
+	return nr;
+}
+
+/* Put requests whose events could not be stored back at the queue head. */
+static void zcio_reap_return(struct zcio_ctx *ctx, struct list_head *list,
+			     unsigned int nr)
+{
+	spin_lock_irq(&ctx->lock);
+	list_splice(list, &ctx->done);
+	ctx->nr_done += nr;
+	spin_unlock_irq(&ctx->lock);
+}
+
+/*
+ * Release up to ZCIO_REAP_BATCH finished requests and store their events
+ * at @uev.  Returns the number stored or -EFAULT if none could be; a
+ * request whose event was not stored stays queued (unpinned already).
+ */
+static int zcio_reap_batch(struct zcio_ctx *ctx, struct zcio_event __user *uev,
+			   unsigned int max)
+{
+	struct zcio_event ev[ZCIO_REAP_BATCH];
+	struct zcio_req *req, *next;
+	unsigned int nr, i = 0;
+	LIST_HEAD(list);
+
+	nr = zcio_reap_take(ctx, &list, min(max, ZCIO_REAP_BATCH));
+	list_for_each_entry(req, &list, node) {
+		zcio_req_unmap(req);
+		ev[i].tag = req->tag;
+		ev[i].result = zcio_req_result(req);
+		ev[i].flags = 0;
+		i++;
+	}
+	if (copy_to_user(uev, ev, nr * sizeof(ev[0]))) {
+		zcio_reap_return(ctx, &list, nr);
+		return -EFAULT;
+	}
+	list_for_each_entry_safe(req, next, &list, node) {
+		if (req->file)
+			zcio_account(req->opf, req->len, req->error);
+		zcio_req_release(req);
+	}
+	zcio_ctx_put_slots(ctx, nr);
+	return nr;
+}
+
+long zcio_ioctl_reap(struct zcio_ctx *ctx, struct zcio_reap __user *ureap)
+{
+	struct zcio_event __user *uev;
+	struct zcio_reap reap;
+	unsigned int got = 0;
+	int ret;
+
+	if (copy_from_user(&reap, ureap, sizeof(reap)))
+		return -EFAULT;
+	if (reap.flags || reap.pad || memchr_inv(reap.resv, 0, sizeof(reap.resv)))
+		return -EINVAL;
+	if (!reap.max_nr || reap.min_nr > reap.max_nr)
+		return -EINVAL;
+	uev = u64_to_user_ptr(reap.events);
+	if (!access_ok(uev, (size_t)reap.max_nr * sizeof(*uev)))
+		return -EFAULT;
+
+	ret = zcio_reap_wait(ctx, reap.min_nr, reap.timeout_ns);
+	if (ret == -EINTR && !READ_ONCE(ctx->nr_done))
+		return ret;
+	while (got < reap.max_nr) {
+		ret = zcio_reap_batch(ctx, uev + got, reap.max_nr - got);
+		if (ret <= 0)
+			break;
+		got += ret;
+	}
+	return got ? got : min(ret, 0);
+}
