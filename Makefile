@@ -18,7 +18,7 @@ T ?=
 
 export KVER KDIR VM T
 
-.PHONY: all module tools tests deps lint check demo clean
+.PHONY: all module tools tests deps lint check demo bench clean
 
 all: module tools tests
 
@@ -47,7 +47,15 @@ demo: deps
 	$(MAKE) all
 	tests/vm tests/demo
 
+# zcio against fio's own engines in one guest boot; writes docs/bench/
+# (BENCH_RUNS, BENCH_RUNTIME, BENCH_QUICK=1, BENCH_PERF=1: docs/bench/README.md).
+bench: deps
+	$(MAKE) all
+	$(MAKE) -C tests/bench
+	tests/bench/run
+
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
 	$(MAKE) -C tools clean
 	$(MAKE) -C tests clean
+	$(MAKE) -C tests/bench clean
