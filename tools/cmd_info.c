@@ -93,10 +93,20 @@ static void info_text(const char *dev, const struct zcio_devinfo *di,
 		printf("rotational:           %s\n",
 		       di->dev_flags & ZCIO_DEV_ROTATIONAL ? "yes" : "no");
 		printf("fd mode:              %s\n", fd_mode(di->dev_flags));
+		printf("polled completion:    %s\n",
+		       di->dev_flags & ZCIO_DEV_POLL ?
+		       "yes (the queue has poll queues)" :
+		       "no (--hipri falls back to interrupts)");
 	}
 	printf("module version:       %u.%u.%u\n", ver->major, ver->minor, ver->patch);
 	printf("abi:                  %u\n", ver->abi);
 	printf("max io bytes:         %u\n", ver->max_io_bytes);
+	if (ver->features & ZCIO_FEAT_ASYNC)
+		printf("max in flight:        %u\n", ver->max_inflight);
+	if (ver->features & ZCIO_FEAT_REGBUF) {
+		printf("max registered bufs:  %u\n", ver->max_bufs);
+		printf("max registered bytes: %u\n", ver->max_buf_bytes);
+	}
 	printf("features:             ");
 	feature_list(stdout, ver->features, false);
 	putchar('\n');
@@ -126,11 +136,15 @@ static void info_json(const char *dev, const struct zcio_devinfo *di,
 		json_bool(f, &first, "rotational", di->dev_flags & ZCIO_DEV_ROTATIONAL);
 		json_bool(f, &first, "fd_read", di->dev_flags & ZCIO_DEV_FD_READ);
 		json_bool(f, &first, "fd_write", di->dev_flags & ZCIO_DEV_FD_WRITE);
+		json_bool(f, &first, "poll", di->dev_flags & ZCIO_DEV_POLL);
 	}
 	snprintf(vbuf, sizeof(vbuf), "%u.%u.%u", ver->major, ver->minor, ver->patch);
 	json_string(f, &first, "module_version", vbuf);
 	json_u64(f, &first, "abi", ver->abi);
 	json_u64(f, &first, "max_io_bytes", ver->max_io_bytes);
+	json_u64(f, &first, "max_inflight", ver->max_inflight);
+	json_u64(f, &first, "max_bufs", ver->max_bufs);
+	json_u64(f, &first, "max_buf_bytes", ver->max_buf_bytes);
 	json_u64(f, &first, "feature_bits", ver->features);
 	json_key(f, &first, "features");
 	fputc('[', f);

@@ -31,6 +31,7 @@ int cmd_stats(struct opts *o)
 		C(requests), C(reads), C(writes), C(bytes_read),
 		C(bytes_written), C(bios), C(partial_maps), C(errors),
 		C(pages_pinned), C(pins), C(unpins), C(killed),
+		C(async_requests), C(polled_requests),
 #undef C
 	};
 	struct zcio_version ver;
