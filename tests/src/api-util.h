@@ -301,4 +301,165 @@ static inline const char *api_hexdump(const void *p, size_t len)
 	return buf[slot];
 }
 
+/* --- asynchronous I/O (ZCIO_IOC_SUBMIT / ZCIO_IOC_REAP) ------------------ */
+
+#include <time.h>
+
+/* CLOCK_MONOTONIC in seconds. */
+static inline double api_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* One I/O whose completion event is expected: its tag and result. */
+struct api_expect {
+	uint64_t tag;
+	int64_t result;
+	unsigned int seen;
+};
+
+/*
+ * Reap until @nr events came or @timeout_s passed (each ZCIO_IOC_REAP
+ * waits for one more at most, with max_nr capped at 16 to take the events
+ * in several batches).  Every event must carry the tag of exactly one
+ * entry of @exp, be seen exactly once, carry that entry's result and
+ * flags 0.  No order is assumed.  Returns true if all of that held.
+ */
+static inline bool api_reap_expect(int zfd, const char *name,
+				   struct api_expect *exp, unsigned int nr,
+				   double timeout_s)
+{
+	struct zcio_event ev[16];
+	double end = api_now() + timeout_s;
+	unsigned int got = 0, i;
+	bool good = true;
+	int n, j;
+
+	for (i = 0; i < nr; i++)
+		exp[i].seen = 0;
+	while (got < nr) {
+		double left = end - api_now();
+
+		if (left <= 0) {
+			api_fail("%s: %u of %u events after %.1f s", name, got,
+				 nr, timeout_s);
+			return false;
+		}
+		memset(ev, 0x5a, sizeof(ev));
+		n = zcio_reap(zfd, ev, 1, ARRAY_SIZE(ev), (int64_t)(left * 1e9));
+		if (n < 0) {
+			api_fail("%s: ZCIO_IOC_REAP: %s after %u of %u events",
+				 name, api_errname(n), got, nr);
+			return false;
+		}
+		if (n == 0 && api_now() < end - 0.05) {
+			api_fail("%s: ZCIO_IOC_REAP returned 0 before its timeout after %u of %u events (nothing outstanding?)",
+				 name, got, nr);
+			return false;
+		}
+		if (n > (int)ARRAY_SIZE(ev)) {
+			api_fail("%s: ZCIO_IOC_REAP returned %d > max_nr %zu",
+				 name, n, ARRAY_SIZE(ev));
+			return false;
+		}
+		for (j = 0; j < n; j++) {
+			for (i = 0; i < nr && exp[i].tag != ev[j].tag; i++)
+				;
+			if (i == nr) {
+				api_fail("%s: event with unknown tag %#" PRIx64
+					 " (result %d)", name,
+					 (uint64_t)ev[j].tag, ev[j].result);
+				good = false;
+				continue;
+			}
+			if (exp[i].seen++) {
+				api_fail("%s: tag %#" PRIx64 " reaped twice",
+					 name, exp[i].tag);
+				good = false;
+			}
+			if (ev[j].result != exp[i].result || ev[j].flags) {
+				api_fail("%s: tag %#" PRIx64 ": result %s flags %#x, want %s",
+					 name, exp[i].tag,
+					 api_result_str(ev[j].result),
+					 ev[j].flags,
+					 api_result_str(exp[i].result));
+				good = false;
+			}
+		}
+		got += n;
+	}
+	return good;
+}
+
+/* Nothing more to reap right now (timeout 0, so it does not wait). */
+static inline bool api_reap_none(int zfd, const char *name)
+{
+	struct zcio_event ev[4];
+	int n = zcio_reap(zfd, ev, 0, ARRAY_SIZE(ev), 0);
+
+	if (n != 0) {
+		api_fail("%s: ZCIO_IOC_REAP found %s, want no event", name,
+			 api_result_str(n));
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Wait up to @secs for pages_pinned to drop to @want; false (and a
+ * failure reported) if it does not.
+ */
+static inline bool api_wait_pinned(const char *name, uint64_t want, double secs)
+{
+	double end = api_now() + secs;
+	uint64_t n;
+
+	while ((n = api_sysfs_stat("pages_pinned")) != want) {
+		if (api_now() > end) {
+			api_fail("%s: pages_pinned is %" PRIu64 ", want %" PRIu64
+				 " within %.1f s", name, n, want, secs);
+			return false;
+		}
+		usleep(10000);
+	}
+	return true;
+}
+
+/* The FOLL_PIN counters balance (nothing pinned by anybody). */
+static inline bool api_foll_pin_balanced(const char *name)
+{
+	uint64_t acq, rel;
+	int tries;
+
+	for (tries = 0; tries < 100; tries++) {
+		api_vmstat_pins(&acq, &rel);
+		if (acq == rel)
+			return true;
+		usleep(20000);
+	}
+	api_fail("%s: nr_foll_pin_acquired %" PRIu64 " != released %" PRIu64,
+		 name, acq, rel);
+	return false;
+}
+
+/* One line of /proc/self/status in kB ("VmPin", "VmLck"), or -1. */
+static inline long api_status_kb(const char *field)
+{
+	char line[256];
+	size_t n = strlen(field);
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		api_die("open /proc/self/status: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, n) && line[n] == ':')
+			kb = strtol(line + n + 1, NULL, 10);
+	fclose(f);
+	return kb;
+}
+
 #endif /* API_UTIL_H */
