@@ -941,7 +941,8 @@ static void test_reap_args(void)
 			 (uint64_t)st.pages_pinned);
 	r = r0; r.events = 0;
 	expect_reap("events NULL", r, -EFAULT);
-	r = r0; r.events = (uintptr_t)api_unmapped_addr(4096); r.timeout_ns = -1;
+	r = r0; r.events = (uintptr_t)api_unmapped_addr(4096);
+	r.timeout_ns = 5000000000LL;
 	expect_reap("events unmapped", r, -EFAULT);
 	api_stats(zfd, &st);
 	if (st.pages_pinned || st.pins != st.unpins)
