@@ -13,6 +13,7 @@
  * workqueue: unpinning needs process context).  Each request holds a
  * reference on the context, so the context outlives them all.
  */
+#include <linux/blkdev.h>
 #include <linux/fs.h>
 #include <linux/hrtimer.h>
 #include <linux/poll.h>
@@ -141,6 +142,7 @@ long zcio_ioctl_submit(struct zcio_ctx *ctx, struct zcio_submit __user *usub)
 {
 	struct zcio_io __user *uios;
 	struct zcio_submit sub;
+	struct blk_plug plug;
 	struct zcio_io io;
 	unsigned int i;
 	int ret = 0;
@@ -150,6 +152,8 @@ long zcio_ioctl_submit(struct zcio_ctx *ctx, struct zcio_submit __user *usub)
 	if (sub.flags || memchr_inv(sub.resv, 0, sizeof(sub.resv)))
 		return -EINVAL;
 	uios = u64_to_user_ptr(sub.ios);
+	/* One plug for the batch, as io_uring_submit() does. */
+	blk_start_plug(&plug);
 	for (i = 0; i < sub.nr; i++) {
 		if (copy_from_user(&io, &uios[i], sizeof(io))) {
 			ret = -EFAULT;
@@ -158,9 +162,12 @@ long zcio_ioctl_submit(struct zcio_ctx *ctx, struct zcio_submit __user *usub)
 		ret = zcio_submit_one(ctx, &io);
 		if (ret)
 			break;
-		if (fatal_signal_pending(current))
-			return i + 1;
+		if (fatal_signal_pending(current)) {
+			i++;
+			break;
+		}
 	}
+	blk_finish_plug(&plug);
 	return i ? i : ret;
 }
 
@@ -225,6 +232,18 @@ static void zcio_reap_return(struct zcio_ctx *ctx, struct list_head *list,
 }
 
 /*
+ * Count a reaped request as the synchronous path counts one: only if it
+ * passed validation and had something to transfer.
+ */
+static void zcio_reap_account(const struct zcio_req *req)
+{
+	if (!req->file || !req->len)
+		return;
+	zcio_account(req->opf, req->len, req->error);
+	zcio_count(async_requests, 1);
+}
+
+/*
  * Release up to ZCIO_REAP_BATCH finished requests and store their events
  * at @uev.  Returns the number stored or -EFAULT if none could be; a
  * request whose event was not stored stays queued (unpinned already).
@@ -250,8 +269,7 @@ static int zcio_reap_batch(struct zcio_ctx *ctx, struct zcio_event __user *uev,
 		return -EFAULT;
 	}
 	list_for_each_entry_safe(req, next, &list, node) {
-		if (req->file)
-			zcio_account(req->opf, req->len, req->error);
+		zcio_reap_account(req);
 		zcio_req_release(req);
 	}
 	zcio_ctx_put_slots(ctx, nr);

@@ -190,6 +190,17 @@ static void zcio_req_submit_bio(struct zcio_req *req, struct bio *bio,
 }
 
 /*
+ * Whether @req takes more than one bio, so that plugging can merge them.
+ * A single bio is issued directly, as __blkdev_direct_IO_simple() does.
+ */
+static bool zcio_req_needs_plug(const struct zcio_req *req)
+{
+	return !req->rbuf &&
+	       DIV_ROUND_UP(offset_in_page(req->uaddr) + req->len, PAGE_SIZE) >
+	       BIO_MAX_VECS;
+}
+
+/*
  * Map and submit the whole buffer, one bio after another.  A bio that maps
  * less than the rest is followed by another; a mapping error or a fatal
  * signal stops the loop and is returned, and the bios already submitted
@@ -197,11 +208,13 @@ static void zcio_req_submit_bio(struct zcio_req *req, struct bio *bio,
  */
 static int zcio_req_submit(struct zcio_req *req)
 {
+	bool plugged = zcio_req_needs_plug(req);
 	struct blk_plug plug;
 	u64 done = 0, mapped;
 	int ret = 0;
 
-	blk_start_plug(&plug);
+	if (plugged)
+		blk_start_plug(&plug);
 	while (done < req->len) {
 		struct bio *bio;
 
@@ -223,7 +236,8 @@ static int zcio_req_submit(struct zcio_req *req)
 		zcio_req_submit_bio(req, bio, done);
 		done += mapped;
 	}
-	blk_finish_plug(&plug);
+	if (plugged)
+		blk_finish_plug(&plug);
 	/* Asynchronous: @req may be reaped as soon as it is put. */
 	if (ret)
 		cmpxchg(&req->error, 0, ret);
@@ -251,17 +265,24 @@ static bool zcio_req_poll_once(struct zcio_req *req)
 }
 
 /*
- * Complete @req by polling while it has polled bios in flight.  Gives up
- * (and leaves the rest to the killable wait) on a fatal signal.
+ * Complete @req by polling while it has polled bios in flight.  A fatal
+ * signal does not stop it: nothing else would poll those bios, which sit
+ * on a poll queue that raises no interrupt.  The wait is bounded by the
+ * device or by the driver's request timeout.  Counted only if the last
+ * bio ended while this polled.
  */
 static void zcio_req_poll(struct zcio_req *req)
 {
+	bool polled = false;
+
 	while (!completion_done(&req->done)) {
-		if (!zcio_req_poll_once(req) || fatal_signal_pending(current))
+		if (!zcio_req_poll_once(req))
 			return;
+		polled = true;
 		cond_resched();
 	}
-	zcio_count(polled_requests, 1);
+	if (polled)
+		zcio_count(polled_requests, 1);
 }
 
 /*
@@ -382,8 +403,6 @@ int zcio_submit_async(struct zcio_ctx *ctx, struct zcio_xfer *x, u64 tag,
 	req->tag = tag;
 	atomic_set(&req->state, ZCIO_REQ_ASYNC);
 	refcount_inc(&ctx->ref);
-	if (req->file)
-		zcio_count(async_requests, 1);
 	/* Polling is for a waiting caller; nobody waits here. */
 	req->opf &= ~REQ_POLLED;
 	if (error) {

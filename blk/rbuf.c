@@ -4,18 +4,22 @@
  * with FOLL_LONGTERM, and I/O with ZCIO_IO_FIXED then maps them without a
  * pin or unpin of its own.
  *
- * The pages are charged the way io_uring charges its fixed buffers: to
- * the user's locked_vm against RLIMIT_MEMLOCK (unless the caller has
- * CAP_IPC_LOCK) and to the mm's pinned_vm.  The set is reference counted:
- * the context holds one reference, every request using a buffer another,
- * so unregistering or closing while I/O is in flight is safe; the last
- * put unpins and uncharges.
+ * The pages are charged the way io_uring charges its fixed buffers, before
+ * anything is pinned: to the user's locked_vm against RLIMIT_MEMLOCK
+ * (unless the caller has CAP_IPC_LOCK) and to the mm's pinned_vm.  Only
+ * anonymous, shmem and hugetlb memory can be registered (EOPNOTSUPP).
+ *
+ * The set is reference counted: the context holds one reference, every
+ * request using a buffer another, so unregistering or closing while I/O
+ * is in flight is safe; the last put unpins and uncharges.
  */
 #include <linux/capability.h>
 #include <linux/mm.h>
+#include <linux/mmap_lock.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/user.h>
+#include <linux/shmem_fs.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -150,6 +154,36 @@ out_free:
 	return ret;
 }
 
+/*
+ * Like io_uring, register only anonymous, shmem and hugetlb memory:
+ * holding page-cache pages of a regular file pinned for a long time would
+ * stall its writeback and truncation.
+ */
+static int zcio_rbuf_check_vmas(unsigned long start, unsigned long end)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	unsigned long addr;
+	int ret = 0;
+
+	mmap_read_lock(mm);
+	for (addr = start; addr < end; addr = vma->vm_end) {
+		vma = find_vma(mm, addr);
+		if (!vma || vma->vm_start > addr) {
+			ret = -EFAULT;
+			break;
+		}
+		if (vma->vm_file && !(vma->vm_flags & VM_HUGETLB) &&
+		    !shmem_mapping(vma->vm_file->f_mapping)) {
+			ret = -EOPNOTSUPP;
+			break;
+		}
+	}
+	mmap_read_unlock(mm);
+	return ret;
+}
+
+/* One buffer description: sane, user memory of a kind we pin. */
 static int zcio_rbuf_check(const struct zcio_buf *buf)
 {
 	if (!buf->len || buf->len > ZCIO_MAX_BUF_BYTES)
@@ -159,26 +193,37 @@ static int zcio_rbuf_check(const struct zcio_buf *buf)
 	if (buf->addr != (unsigned long)buf->addr ||
 	    !access_ok(u64_to_user_ptr(buf->addr), buf->len))
 		return -EFAULT;
+	return zcio_rbuf_check_vmas(buf->addr, buf->addr + buf->len);
+}
+
+/* Check every buffer of @bufs and count the pages they span. */
+static int zcio_rbufs_check(struct zcio_rbufs *rbufs,
+			    const struct zcio_buf *bufs, unsigned int nr)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < nr; i++) {
+		ret = zcio_rbuf_check(&bufs[i]);
+		if (ret)
+			return ret;
+		rbufs->nr_pages += DIV_ROUND_UP(offset_in_page(bufs[i].addr) +
+						bufs[i].len, PAGE_SIZE);
+	}
 	return 0;
 }
 
-/* Check and pin each of the @rbufs->nr buffers described at @ubufs. */
+/* Pin each of the @nr checked buffers into @rbufs. */
 static int zcio_rbufs_pin(struct zcio_rbufs *rbufs,
-			  const struct zcio_buf __user *ubufs, unsigned int nr)
+			  const struct zcio_buf *bufs, unsigned int nr)
 {
-	struct zcio_buf buf;
 	int ret;
 
 	for (rbufs->nr = 0; rbufs->nr < nr; rbufs->nr++) {
-		if (copy_from_user(&buf, &ubufs[rbufs->nr], sizeof(buf)))
-			return -EFAULT;
-		ret = zcio_rbuf_check(&buf);
+		ret = zcio_rbuf_pin(&rbufs->bufs[rbufs->nr],
+				    bufs[rbufs->nr].addr, bufs[rbufs->nr].len);
 		if (ret)
 			return ret;
-		ret = zcio_rbuf_pin(&rbufs->bufs[rbufs->nr], buf.addr, buf.len);
-		if (ret)
-			return ret;
-		rbufs->nr_pages += rbufs->bufs[rbufs->nr].nr_pages;
 	}
 	return 0;
 }
@@ -197,6 +242,47 @@ static int zcio_rbufs_install(struct zcio_ctx *ctx, struct zcio_rbufs *rbufs)
 	return ret;
 }
 
+/*
+ * Build a registered set from the @nr descriptions at @ubufs: check them
+ * all, charge their pages, then pin them.
+ */
+static struct zcio_rbufs *zcio_rbufs_create(const struct zcio_buf __user *ubufs,
+					    unsigned int nr)
+{
+	struct zcio_rbufs *rbufs;
+	struct zcio_buf *bufs;
+	int ret;
+
+	bufs = memdup_user(ubufs, nr * sizeof(*bufs));
+	if (IS_ERR(bufs))
+		return ERR_CAST(bufs);
+	rbufs = kvzalloc(struct_size(rbufs, bufs, nr), GFP_KERNEL_ACCOUNT);
+	if (!rbufs) {
+		ret = -ENOMEM;
+		goto out_bufs;
+	}
+	refcount_set(&rbufs->ref, 1);
+	ret = zcio_rbufs_check(rbufs, bufs, nr);
+	if (ret)
+		goto out_free;
+	ret = zcio_rbufs_charge(rbufs);
+	if (ret)
+		goto out_free;
+	ret = zcio_rbufs_pin(rbufs, bufs, nr);
+	if (ret)
+		goto out_uncharge;
+	kfree(bufs);
+	return rbufs;
+
+out_uncharge:
+	zcio_rbufs_uncharge(rbufs);
+out_free:
+	zcio_rbufs_free(rbufs);
+out_bufs:
+	kfree(bufs);
+	return ERR_PTR(ret);
+}
+
 long zcio_ioctl_register(struct zcio_ctx *ctx,
 			 struct zcio_register __user *ureg)
 {
@@ -212,25 +298,12 @@ long zcio_ioctl_register(struct zcio_ctx *ctx,
 		return -EINVAL;
 	if (READ_ONCE(ctx->rbufs))
 		return -EBUSY;
-	rbufs = kvzalloc(struct_size(rbufs, bufs, reg.nr), GFP_KERNEL_ACCOUNT);
-	if (!rbufs)
-		return -ENOMEM;
-	refcount_set(&rbufs->ref, 1);
-	ret = zcio_rbufs_pin(rbufs, u64_to_user_ptr(reg.bufs), reg.nr);
-	if (ret)
-		goto out_free;
-	ret = zcio_rbufs_charge(rbufs);
-	if (ret)
-		goto out_free;
+	rbufs = zcio_rbufs_create(u64_to_user_ptr(reg.bufs), reg.nr);
+	if (IS_ERR(rbufs))
+		return PTR_ERR(rbufs);
 	ret = zcio_rbufs_install(ctx, rbufs);
 	if (ret)
-		goto out_uncharge;
-	return 0;
-
-out_uncharge:
-	zcio_rbufs_uncharge(rbufs);
-out_free:
-	zcio_rbufs_free(rbufs);
+		zcio_rbufs_put(rbufs);
 	return ret;
 }
 

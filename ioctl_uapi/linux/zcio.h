@@ -177,8 +177,10 @@ struct zcio_io {
  * @unpins:		user pages unpinned since load
  * @killed:		requests whose caller was killed while waiting
  * @async_requests:	of @requests, those submitted with ZCIO_IOC_SUBMIT
- * @polled_requests:	requests with ZCIO_IO_HIPRI that completed by
- *			polling (the others fell back to interrupts)
+ *			(both counted when the event is reaped)
+ * @polled_requests:	requests with ZCIO_IO_HIPRI that completed while
+ *			the caller polled (the others fell back to
+ *			interrupts)
  * @resv:		zero
  */
 struct zcio_stats {
@@ -210,8 +212,9 @@ struct zcio_stats {
  * @nr 0).  Each entry taken completes with exactly one struct zcio_event,
  * also when it fails (a bad fd, a misaligned buffer...: the event carries
  * -errno).  It stops early, returning the count so far, when an entry
- * cannot be read or the context is full; if that happens at the first
- * entry, it fails with EFAULT or EAGAIN.  "Full" means @max_inflight of
+ * cannot be read, the context is full or no request can be allocated;
+ * if that happens at the first entry, it fails with EFAULT, EAGAIN or
+ * ENOMEM.  "Full" means @max_inflight of
  * struct zcio_version I/Os submitted and not yet reaped: unreaped events
  * count, so the completion queue cannot overflow.
  */
@@ -281,9 +284,11 @@ struct zcio_buf {
  *
  * Pins every page of every buffer for as long as they stay registered
  * (FOLL_LONGTERM), charged to RLIMIT_MEMLOCK (ENOMEM beyond it unless the
- * caller has CAP_IPC_LOCK).  One set per open /dev/zcio: EBUSY if one is
- * registered.  ZCIO_IOC_UNREGISTER and close() release it; I/O still in
- * flight keeps its buffer until it completes.
+ * caller has CAP_IPC_LOCK) before anything is pinned.  Only anonymous,
+ * shmem and hugetlb memory can be registered (EOPNOTSUPP for other file
+ * mappings).  One set per open /dev/zcio: EBUSY if one is registered.
+ * ZCIO_IOC_UNREGISTER (ENXIO if none is) and close() release it; I/O
+ * still in flight keeps its buffer until it completes.
  */
 struct zcio_register {
 	__u64 bufs;
