@@ -232,18 +232,6 @@ static void zcio_reap_return(struct zcio_ctx *ctx, struct list_head *list,
 }
 
 /*
- * Count a reaped request as the synchronous path counts one: only if it
- * passed validation and had something to transfer.
- */
-static void zcio_reap_account(const struct zcio_req *req)
-{
-	if (!req->file || !req->len)
-		return;
-	zcio_account(req->opf, req->len, req->error);
-	zcio_count(async_requests, 1);
-}
-
-/*
  * Release up to ZCIO_REAP_BATCH finished requests and store their events
  * at @uev.  Returns the number stored or -EFAULT if none could be; a
  * request whose event was not stored stays queued (unpinned already).
@@ -268,10 +256,8 @@ static int zcio_reap_batch(struct zcio_ctx *ctx, struct zcio_event __user *uev,
 		zcio_reap_return(ctx, &list, nr);
 		return -EFAULT;
 	}
-	list_for_each_entry_safe(req, next, &list, node) {
-		zcio_reap_account(req);
+	list_for_each_entry_safe(req, next, &list, node)
 		zcio_req_release(req);
-	}
 	zcio_ctx_put_slots(ctx, nr);
 	return nr;
 }

@@ -80,9 +80,33 @@ void zcio_req_unmap(struct zcio_req *req)
 	req->bios = NULL;
 }
 
-/* Unmap @req and free it.  Process context. */
+static void zcio_account(blk_opf_t opf, u64 bytes, int ret)
+{
+	zcio_count(requests, 1);
+	if (op_is_write(opf)) {
+		zcio_count(writes, 1);
+		if (!ret)
+			zcio_count(bytes_written, bytes);
+	} else {
+		zcio_count(reads, 1);
+		if (!ret)
+			zcio_count(bytes_read, bytes);
+	}
+	if (ret)
+		zcio_count(errors, 1);
+}
+
+/*
+ * Unmap @req and free it.  Process context.  An asynchronous request is
+ * counted here, reaped or not, as the synchronous path counts one: only
+ * if it passed validation and had something to transfer.
+ */
 void zcio_req_release(struct zcio_req *req)
 {
+	if (req->ctx && req->file && req->len) {
+		zcio_account(req->opf, req->len, req->error);
+		zcio_count(async_requests, 1);
+	}
 	zcio_req_unmap(req);
 	zcio_req_free(req);
 }
@@ -323,22 +347,6 @@ static int zcio_sync_page_cache(struct file *file, blk_opf_t opf, loff_t pos,
 	/* Buffered readers must find the new data on the device. */
 	return invalidate_inode_pages2_range(mapping, pos >> PAGE_SHIFT,
 					     end >> PAGE_SHIFT);
-}
-
-void zcio_account(blk_opf_t opf, u64 bytes, int ret)
-{
-	zcio_count(requests, 1);
-	if (op_is_write(opf)) {
-		zcio_count(writes, 1);
-		if (!ret)
-			zcio_count(bytes_written, bytes);
-	} else {
-		zcio_count(reads, 1);
-		if (!ret)
-			zcio_count(bytes_read, bytes);
-	}
-	if (ret)
-		zcio_count(errors, 1);
 }
 
 /**

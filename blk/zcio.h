@@ -232,7 +232,6 @@ void zcio_bio_unmap_user(struct bio *bio, bool write_to_vm);
 long zcio_submit_and_wait(struct zcio_xfer *x);
 int zcio_submit_async(struct zcio_ctx *ctx, struct zcio_xfer *x, u64 tag,
 		      int error);
-void zcio_account(blk_opf_t opf, u64 bytes, int ret);
 void zcio_req_release(struct zcio_req *req);
 void zcio_req_unmap(struct zcio_req *req);
 int zcio_req_result(const struct zcio_req *req);
