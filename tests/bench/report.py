@@ -406,7 +406,9 @@ def readme(meta, workloads, bare, have_plot, perf_files):
             a("")
             a("Same workload through fio (medians): " + "; ".join(notes) +
               ".  The rest is fio's own per-I/O work, the same for every "
-              "engine, which pulls all fio ratios towards 1.")
+              "engine, which pulls all fio ratios towards 1 (the bare loop "
+              "and the fio runs ran minutes apart, so this comparison is "
+              "rougher than the ratios within a round).")
     skipped = [(w["id"], r.engine, r.skipped) for w in workloads
                for r in w["rows"] if r.skipped]
     if skipped:
