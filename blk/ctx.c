@@ -12,6 +12,10 @@
  * the ones still in flight release themselves on completion (from the
  * workqueue: unpinning needs process context).  Each request holds a
  * reference on the context, so the context outlives them all.
+ *
+ * Polled requests (ZCIO_IO_HIPRI on a queue with poll queues) sit on a
+ * poll queue that raises no interrupt: ZCIO_IOC_REAP polls them instead
+ * of sleeping, and the release of the file polls until none is left.
  */
 #include <linux/blkdev.h>
 #include <linux/fs.h>
@@ -30,6 +34,8 @@ int zcio_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	spin_lock_init(&ctx->lock);
 	INIT_LIST_HEAD(&ctx->done);
+	INIT_LIST_HEAD(&ctx->polled);
+	mutex_init(&ctx->poll_lock);
 	init_waitqueue_head(&ctx->wait);
 	refcount_set(&ctx->ref, 1);
 	file->private_data = ctx;
@@ -42,11 +48,67 @@ void zcio_ctx_put(struct zcio_ctx *ctx)
 		kfree(ctx);
 }
 
+/* Take @req off the polled list, if it is still on it.  Under @ctx->lock. */
+static void zcio_ctx_unpoll_locked(struct zcio_ctx *ctx, struct zcio_req *req)
+{
+	if (list_empty(&req->node))
+		return;
+	list_del_init(&req->node);
+	ctx->nr_polled--;
+}
+
+/**
+ * zcio_ctx_add_polled - make ZCIO_IOC_REAP poll an asynchronous request
+ * @ctx:	its context
+ * @req:	the request, all of its bios submitted, not yet completed
+ */
+void zcio_ctx_add_polled(struct zcio_ctx *ctx, struct zcio_req *req)
+{
+	spin_lock_irq(&ctx->lock);
+	list_add_tail(&req->node, &ctx->polled);
+	ctx->nr_polled++;
+	spin_unlock_irq(&ctx->lock);
+}
+
+/*
+ * Poll the oldest polled request once.  A request none of whose bios is
+ * polled any more (the block layer split them) leaves the list: it
+ * completes by interrupt.  Returns false if there was nothing to poll.
+ */
+static bool zcio_ctx_poll_once(struct zcio_ctx *ctx)
+{
+	struct zcio_req *req;
+	bool polled = false;
+
+	mutex_lock(&ctx->poll_lock);
+	while (!polled) {
+		spin_lock_irq(&ctx->lock);
+		req = list_first_entry_or_null(&ctx->polled, struct zcio_req,
+					       node);
+		spin_unlock_irq(&ctx->lock);
+		if (!req)
+			break;
+		/* Only a reaper frees @req, and it needs poll_lock. */
+		polled = zcio_req_poll_once(req);
+		if (!polled) {
+			spin_lock_irq(&ctx->lock);
+			zcio_ctx_unpoll_locked(ctx, req);
+			spin_unlock_irq(&ctx->lock);
+		}
+	}
+	mutex_unlock(&ctx->poll_lock);
+	return polled;
+}
+
 int zcio_release(struct inode *inode, struct file *file)
 {
 	struct zcio_ctx *ctx = file->private_data;
 	struct zcio_req *req, *next;
 	LIST_HEAD(done);
+
+	/* Nobody else would ever poll these. */
+	while (zcio_ctx_poll_once(ctx))
+		cond_resched();
 
 	spin_lock_irq(&ctx->lock);
 	ctx->dead = true;
@@ -73,6 +135,11 @@ void zcio_ctx_complete(struct zcio_req *req)
 	unsigned long flags;
 
 	spin_lock_irqsave(&ctx->lock, flags);
+	/* Still on the list: its poll queue completed it, so it was polled. */
+	if (!list_empty(&req->node)) {
+		zcio_ctx_unpoll_locked(ctx, req);
+		zcio_count(polled_requests, 1);
+	}
 	if (ctx->dead) {
 		spin_unlock_irqrestore(&ctx->lock, flags);
 		queue_work(zcio_wq, &req->release_work);
@@ -183,7 +250,31 @@ static bool zcio_reap_ready(struct zcio_ctx *ctx, unsigned int min_nr)
 	return nr_done >= min(min_nr, nr_slots);
 }
 
-/* Wait as struct zcio_reap says: 0, -EINTR (signal) or -ETIME. */
+/*
+ * Poll until @min_nr events are ready: 0, -EINTR, -ETIME, or -EAGAIN when
+ * nothing is left to poll and the rest must be waited for.
+ */
+static int zcio_reap_poll(struct zcio_ctx *ctx, unsigned int min_nr,
+			  s64 timeout_ns)
+{
+	u64 end = timeout_ns > 0 ? ktime_get_ns() + timeout_ns : U64_MAX;
+
+	while (!zcio_reap_ready(ctx, min_nr)) {
+		if (!zcio_ctx_poll_once(ctx))
+			return -EAGAIN;
+		if (signal_pending(current))
+			return -EINTR;
+		if (ktime_get_ns() > end)
+			return -ETIME;
+		cond_resched();
+	}
+	return 0;
+}
+
+/*
+ * Wait as struct zcio_reap says: 0, -EINTR (signal) or -ETIME.  Polled
+ * requests are polled first; a timeout starts again if that ends early.
+ */
 static int zcio_reap_wait(struct zcio_ctx *ctx, unsigned int min_nr,
 			  s64 timeout_ns)
 {
@@ -192,6 +283,11 @@ static int zcio_reap_wait(struct zcio_ctx *ctx, unsigned int min_nr,
 
 	if (!min_nr || !timeout_ns)
 		return 0;
+	if (READ_ONCE(ctx->nr_polled)) {
+		ret = zcio_reap_poll(ctx, min_nr, timeout_ns);
+		if (ret != -EAGAIN)
+			return ret;
+	}
 	if (timeout_ns < 0)
 		ret = wait_event_interruptible(ctx->wait,
 					       zcio_reap_ready(ctx, min_nr));
@@ -235,6 +331,7 @@ static void zcio_reap_return(struct zcio_ctx *ctx, struct list_head *list,
  * Release up to ZCIO_REAP_BATCH finished requests and store their events
  * at @uev.  Returns the number stored or -EFAULT if none could be; a
  * request whose event was not stored stays queued (unpinned already).
+ * Holds poll_lock: zcio_ctx_poll_once() may still be polling one of them.
  */
 static int zcio_reap_batch(struct zcio_ctx *ctx, struct zcio_event __user *uev,
 			   unsigned int max)
@@ -245,6 +342,9 @@ static int zcio_reap_batch(struct zcio_ctx *ctx, struct zcio_event __user *uev,
 	LIST_HEAD(list);
 
 	nr = zcio_reap_take(ctx, &list, min(max, ZCIO_REAP_BATCH));
+	if (!nr)
+		return 0;
+	mutex_lock(&ctx->poll_lock);
 	list_for_each_entry(req, &list, node) {
 		zcio_req_unmap(req);
 		ev[i].tag = req->tag;
@@ -253,11 +353,13 @@ static int zcio_reap_batch(struct zcio_ctx *ctx, struct zcio_event __user *uev,
 		i++;
 	}
 	if (copy_to_user(uev, ev, nr * sizeof(ev[0]))) {
+		mutex_unlock(&ctx->poll_lock);
 		zcio_reap_return(ctx, &list, nr);
 		return -EFAULT;
 	}
 	list_for_each_entry_safe(req, next, &list, node)
 		zcio_req_release(req);
+	mutex_unlock(&ctx->poll_lock);
 	zcio_ctx_put_slots(ctx, nr);
 	return nr;
 }

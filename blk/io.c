@@ -180,6 +180,7 @@ static struct zcio_req *zcio_req_alloc(struct zcio_xfer *x)
 	req->pos = x->pos;
 	atomic_set(&req->pending, 1);
 	atomic_set(&req->state, ZCIO_REQ_WAITING);
+	INIT_LIST_HEAD(&req->node);
 	init_completion(&req->done);
 	INIT_WORK(&req->release_work, zcio_req_release_work);
 	zcio_req_get_live();
@@ -228,7 +229,7 @@ static bool zcio_req_needs_plug(const struct zcio_req *req)
  * Map and submit the whole buffer, one bio after another.  A bio that maps
  * less than the rest is followed by another; a mapping error or a fatal
  * signal stops the loop and is returned, and the bios already submitted
- * still complete.  Drops the submitter's count on @req->pending at the end.
+ * still complete.  The caller drops its own count on @req->pending after.
  */
 static int zcio_req_submit(struct zcio_req *req)
 {
@@ -262,10 +263,8 @@ static int zcio_req_submit(struct zcio_req *req)
 	}
 	if (plugged)
 		blk_finish_plug(&plug);
-	/* Asynchronous: @req may be reaped as soon as it is put. */
 	if (ret)
 		cmpxchg(&req->error, 0, ret);
-	zcio_req_put_pending(req);
 	return ret;
 }
 
@@ -274,11 +273,15 @@ static int zcio_req_submit(struct zcio_req *req)
  * in flight is polled any more (the block layer may clear REQ_POLLED on
  * submission): then only an interrupt can complete the request.
  */
-static bool zcio_req_poll_once(struct zcio_req *req)
+bool zcio_req_poll_once(struct zcio_req *req)
 {
 	struct zcio_bio *zb;
 	bool polled = false;
 
+	/*
+	 * A reaper polling an asynchronous request sees its complete bio
+	 * list: zcio_ctx_add_polled() published it under ctx->lock.
+	 */
 	for (zb = req->bios; zb; zb = zb->next) {
 		if (READ_ONCE(zb->ended) || !(zb->bio.bi_opf & REQ_POLLED))
 			continue;
@@ -373,6 +376,7 @@ long zcio_submit_and_wait(struct zcio_xfer *x)
 		goto out_put;
 	}
 	ret = zcio_req_submit(req);
+	zcio_req_put_pending(req);
 	err = zcio_req_wait_and_release(req);
 	if (!ret)
 		ret = err;
@@ -411,13 +415,15 @@ int zcio_submit_async(struct zcio_ctx *ctx, struct zcio_xfer *x, u64 tag,
 	req->tag = tag;
 	atomic_set(&req->state, ZCIO_REQ_ASYNC);
 	refcount_inc(&ctx->ref);
-	/* Polling is for a waiting caller; nobody waits here. */
-	req->opf &= ~REQ_POLLED;
 	if (error) {
 		req->error = error;
-		zcio_req_put_pending(req);
-		return 0;
+	} else {
+		zcio_req_submit(req);
+		/* Every bio is out: ZCIO_IOC_REAP may poll them now. */
+		if (req->opf & REQ_POLLED)
+			zcio_ctx_add_polled(ctx, req);
 	}
-	zcio_req_submit(req);
+	/* @req may be reaped as soon as this is put. */
+	zcio_req_put_pending(req);
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include <linux/completion.h>
 #include <linux/fs.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/refcount.h>
 #include <linux/sizes.h>
@@ -109,9 +110,13 @@ struct zcio_rbufs {
  * @done:	completed asynchronous requests, oldest first
  * @nr_slots:	asynchronous requests submitted and not yet reaped
  * @nr_done:	of which completed (on @done)
+ * @polled:	requests in flight with REQ_POLLED bios, oldest first
+ * @nr_polled:	entries on @polled
  * @dead:	the file was released: completions release themselves
  * @rbufs:	registered buffers, or NULL
  * @wait:	woken when a request joins @done
+ * @poll_lock:	held while polling a request of @polled and while freeing
+ *		reaped requests, so that a polled request stays allocated
  * @ref:	the file's reference plus one per asynchronous request
  */
 struct zcio_ctx {
@@ -119,9 +124,12 @@ struct zcio_ctx {
 	struct list_head done;
 	unsigned int nr_slots;
 	unsigned int nr_done;
+	struct list_head polled;
+	unsigned int nr_polled;
 	bool dead;
 	struct zcio_rbufs *rbufs;
 	wait_queue_head_t wait;
+	struct mutex poll_lock;		/* see above */
 	refcount_t ref;
 };
 
@@ -165,7 +173,8 @@ enum zcio_req_state {
  * @rbuf:	registered buffer, or NULL
  * @ctx:	asynchronous request: the context that reaps it, else NULL
  * @tag:	asynchronous request: the caller's tag
- * @node:	asynchronous request: entry on @ctx->done
+ * @node:	asynchronous request: entry on @ctx->polled while in flight
+ *		(if polled), then on @ctx->done
  * @bios:	every bio mapped for this request, newest first
  * @pending:	bios in flight plus one while the submitter still maps
  * @error:	first errno seen by a bio, 0 if none
@@ -212,6 +221,7 @@ __poll_t zcio_poll(struct file *file, struct poll_table_struct *wait);
 long zcio_ioctl_submit(struct zcio_ctx *ctx, struct zcio_submit __user *usub);
 long zcio_ioctl_reap(struct zcio_ctx *ctx, struct zcio_reap __user *ureap);
 void zcio_ctx_complete(struct zcio_req *req);
+void zcio_ctx_add_polled(struct zcio_ctx *ctx, struct zcio_req *req);
 void zcio_ctx_put(struct zcio_ctx *ctx);
 
 /* rbuf.c */
@@ -234,6 +244,7 @@ int zcio_submit_async(struct zcio_ctx *ctx, struct zcio_xfer *x, u64 tag,
 		      int error);
 void zcio_req_release(struct zcio_req *req);
 void zcio_req_unmap(struct zcio_req *req);
+bool zcio_req_poll_once(struct zcio_req *req);
 int zcio_req_result(const struct zcio_req *req);
 
 /* stats.c */

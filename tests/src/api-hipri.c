@@ -21,9 +21,13 @@
  *  not-hipri	the same I/O without the flag: polled_requests unchanged;
  *  brd		HIPRI on a queue without poll queues works by interrupt:
  *		data right, polled_requests unchanged;
- *  async	asynchronous HIPRI on POLL_DEV completes (by interrupt:
- *		nobody polls for it) with the right data; polled_requests
- *		unchanged, async_requests up by their number;
+ *  async	asynchronous HIPRI on POLL_DEV: ZCIO_IOC_REAP polls for the
+ *		events (a poll queue raises no interrupt: without polling
+ *		the reap would time out); right data, polled_requests and
+ *		async_requests up by their number;
+ *  async-close	close() of /dev/zcio with asynchronous HIPRI reads on
+ *		the poll queue polls them to completion: when close()
+ *		returns, nothing is pinned any more;
  *  split	HIPRI reads of 64 KiB, 1 MiB and 4 MiB on SPLIT_DEV, which the
  *		block layer must split: correct data, and they are not
  *		counted as polled (they completed by interrupt).
@@ -309,8 +313,41 @@ static void test_async(struct dev *p)
 	else if (st1.async_requests - st0.async_requests != 8)
 		api_fail("async: async_requests +%" PRIu64 ", want 8",
 			 (uint64_t)(st1.async_requests - st0.async_requests));
-	else if (check_polled("async", before, 0))
+	else if (check_polled("async", before, 8))
 		ok("async");
+}
+
+static void test_async_close(struct dev *p)
+{
+	struct zcio_stats st0, st1;
+	struct zcio_io ios[8];
+	unsigned int i;
+	int zfd2, n;
+
+	zfd2 = api_zcio_open();
+	api_stats(zfd, &st0);
+	for (i = 0; i < 8; i++) {
+		zcio_prep_io(&ios[i], ZCIO_OP_READ, p->fd, buf + i * 8192, 8192,
+			     3 * M + i * 8192);
+		ios[i].flags = ZCIO_IO_HIPRI;
+		ios[i].tag = i;
+	}
+	n = zcio_submit(zfd2, ios, 8);
+	if (n != 8) {
+		api_fail("async-close: SUBMIT: %s", api_result_str(n));
+		close(zfd2);
+		return;
+	}
+	close(zfd2);
+	api_stats(zfd, &st1);
+	if (st1.pages_pinned != st0.pages_pinned)
+		api_fail("async-close: %" PRIu64 " pages still pinned after close()",
+			 (uint64_t)(st1.pages_pinned - st0.pages_pinned));
+	else if (st1.async_requests - st0.async_requests != 8)
+		api_fail("async-close: async_requests +%" PRIu64 ", want 8",
+			 (uint64_t)(st1.async_requests - st0.async_requests));
+	else
+		ok("async-close");
 }
 
 static void test_split(struct dev *s)
@@ -378,6 +415,7 @@ int main(int argc, char **argv)
 	test_polled_multi(&p);
 	test_brd(&b);
 	test_async(&p);
+	test_async_close(&p);
 	test_split(&s);
 	if (api_sysfs_stat("pages_pinned"))
 		api_wait_pinned("end", 0, 5);
