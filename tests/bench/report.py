@@ -210,6 +210,8 @@ def targets(workloads):
                     status = "not measured"
                 else:
                     status = "**met**" if value[0] >= factor else "**missed**"
+                    if value[1] < factor <= value[2]:
+                        status += " (rounds on both sides of the goal)"
         out.append((label, f"{factor:.2f}x {feng}", value, status))
     return out
 
@@ -253,14 +255,14 @@ def plot(workloads, path):
         bmed = med(best.values(key))
         names, vals, lo, hi, colors = [], [], [], [], []
         for r in w["rows"]:
-            if not r.runs:
+            # The same numbers as the table: per-round ratios to the best.
+            rat = (1.0, 1.0, 1.0) if r is best else r.ratio
+            if not rat:
                 continue
-            vs = [v / bmed for v in r.values(key)]
-            m = med(vs)
             names.append(r.engine)
-            vals.append(m)
-            lo.append(m - min(vs))
-            hi.append(max(vs) - m)
+            vals.append(rat[0])
+            lo.append(rat[0] - rat[1])
+            hi.append(rat[2] - rat[0])
             colors.append("tab:orange" if is_zcio(r.engine) else
                           ("tab:blue" if r is best else "tab:gray"))
         y = list(range(len(names)))
@@ -277,8 +279,9 @@ def plot(workloads, path):
             ax.text(v, yi, f" {v:.2f}", va="center", fontsize=7)
     for ax in list(axes.flat)[len(ws):]:
         ax.axis("off")
-    fig.suptitle("zcio vs fio's engines: median over rounds relative to the "
-                 "best fio engine (bars: min-max); orange = zcio", fontsize=10)
+    fig.suptitle("zcio vs fio's engines: each round's ratio to the best fio "
+                 "engine (blue), median and min-max; orange = zcio",
+                 fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=80)
     plt.close(fig)
@@ -315,7 +318,10 @@ def readme(meta, workloads, bare, have_plot, perf_files):
       f"{meta.get('zcio_version', '?')} at commit {meta.get('commit', '?')} "
       f"(features: {meta.get('zcio_features', '?')}; fio engine "
       f"{meta.get('engine', '?')}).  {meta.get('runs', '?')} rounds of "
-      f"{meta.get('runtime', '?')} s per engine and workload.")
+      f"{meta.get('runtime', '?')} s (after {meta.get('ramp', '?')} s of "
+      f"ramp) per engine and workload; the guest ran "
+      f"{int(meta['elapsed_s']) // 60 if 'elapsed_s' in meta else '?'} "
+      f"minutes.")
     a("")
     a("**Only ratios within this one run mean anything.**  TCG emulates "
       "every instruction, the host has 2 cores shared with other guests, "
@@ -339,8 +345,9 @@ def readme(meta, workloads, bare, have_plot, perf_files):
     a("Per workload: median over the rounds and the range (min-max); CPU "
       "is user+system time of the fio job per I/O (fio's `usr_cpu` + "
       "`sys_cpu` x runtime / I/Os) in microseconds; the last column is the "
-      "row against the best of fio's own engines in that workload "
-      "(**bold**).")
+      "row against the best of fio's own engines in that workload (highest "
+      "median; **bold**), as the median and range of the per-round ratios; "
+      "noise can put another fio engine above 1.0.")
     for w in workloads:
         key = w["key"]
         unit = "IOPS" if key == "iops" else "MiB/s"
@@ -446,8 +453,9 @@ then `tests/bench/run`: one `tests/vm` guest runs `tests/bench/guest`
 `BENCH_RUNS` times with the engine order rotating every round, then the bare
 loop), and `tests/bench/report.py` writes this file, `bench.png` and
 `results.csv` (one line per run) into `docs/bench/` (`BENCH_DOCS=DIR`
-elsewhere).  The defaults (3 rounds of 1 s ramp + 2 s) take about 15-25
-minutes under TCG: each fio start costs several seconds there.  `BENCH_KEEP=1` keeps the
+elsewhere).  The defaults (3 rounds of 1 s ramp + 2 s) take about 20-30
+minutes under TCG on a shared 2-core host: each fio start costs several
+seconds there.  `BENCH_KEEP=1` keeps the
 raw fio JSON and prints where; `ZCIO_VM_TIMEOUT` bounds the guest (5400 s).
 `make check` never runs the benchmark.
 
@@ -490,7 +498,9 @@ raw fio JSON and prints where; `ZCIO_VM_TIMEOUT` bounds the guest (5400 s).
   own engines **in the same workload and round**: 1.10x means 10% more
   IOPS (or MiB/s).  The targets compare with the named peer instead.
 - Ranges are min-max over the rounds; when two ranges overlap widely, the
-  difference is noise.
+  difference is noise.  A target marked "rounds on both sides of the goal"
+  was met in some rounds and missed in others: more or longer rounds
+  (`BENCH_RUNS`, `BENCH_RUNTIME`) on a quieter host would settle it.
 - CPU per I/O is the fio process's user+system time divided by its I/Os;
   under TCG it is dominated by emulation, so compare it between rows only.
 - At QD1 on null_blk irqmode=0 every engine is CPU-bound on its own
@@ -522,7 +532,7 @@ def main():
         f.write(readme(meta, workloads, bare, have_plot, perf))
     for label, goal, value, status in targets(workloads):
         print(f"target: {label}: {fmt_ratio(value)} (>= {goal}): "
-              f"{status.strip('*')}")
+              f"{status.replace('**', '')}")
     return 0
 
 
