@@ -252,20 +252,25 @@ static bool zcio_reap_ready(struct zcio_ctx *ctx, unsigned int min_nr)
 
 /*
  * Poll until @min_nr events are ready: 0, -EINTR, -ETIME, or -EAGAIN when
- * nothing is left to poll and the rest must be waited for.
+ * nothing is left to poll and the rest must be waited for; then
+ * *@timeout_ns (if positive) is what is left of it.
  */
 static int zcio_reap_poll(struct zcio_ctx *ctx, unsigned int min_nr,
-			  s64 timeout_ns)
+			  s64 *timeout_ns)
 {
-	u64 end = timeout_ns > 0 ? ktime_get_ns() + timeout_ns : U64_MAX;
+	u64 start = ktime_get_ns(), spent;
 
 	while (!zcio_reap_ready(ctx, min_nr)) {
-		if (!zcio_ctx_poll_once(ctx))
-			return -EAGAIN;
 		if (signal_pending(current))
 			return -EINTR;
-		if (ktime_get_ns() > end)
+		spent = ktime_get_ns() - start;
+		if (*timeout_ns > 0 && spent >= *timeout_ns)
 			return -ETIME;
+		if (!zcio_ctx_poll_once(ctx)) {
+			if (*timeout_ns > 0)
+				*timeout_ns -= spent;
+			return -EAGAIN;
+		}
 		cond_resched();
 	}
 	return 0;
@@ -273,18 +278,17 @@ static int zcio_reap_poll(struct zcio_ctx *ctx, unsigned int min_nr,
 
 /*
  * Wait as struct zcio_reap says: 0, -EINTR (signal) or -ETIME.  Polled
- * requests are polled first; a timeout starts again if that ends early.
+ * requests are polled first, then what is left of the timeout is slept.
  */
 static int zcio_reap_wait(struct zcio_ctx *ctx, unsigned int min_nr,
 			  s64 timeout_ns)
 {
-	ktime_t timeout = ns_to_ktime(timeout_ns);
 	int ret;
 
 	if (!min_nr || !timeout_ns)
 		return 0;
 	if (READ_ONCE(ctx->nr_polled)) {
-		ret = zcio_reap_poll(ctx, min_nr, timeout_ns);
+		ret = zcio_reap_poll(ctx, min_nr, &timeout_ns);
 		if (ret != -EAGAIN)
 			return ret;
 	}
@@ -294,7 +298,7 @@ static int zcio_reap_wait(struct zcio_ctx *ctx, unsigned int min_nr,
 	else
 		ret = wait_event_interruptible_hrtimeout(ctx->wait,
 							 zcio_reap_ready(ctx, min_nr),
-							 timeout);
+							 ns_to_ktime(timeout_ns));
 	return ret == -ERESTARTSYS ? -EINTR : ret;
 }
 

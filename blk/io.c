@@ -46,18 +46,18 @@ static void zcio_req_free(struct zcio_req *req)
  * If that fails, do what dio_warn_stale_pagecache() does: make the next
  * fsync() of the device report EIO, and say so once in a while.
  */
-static void zcio_invalidate_after_write(struct zcio_req *req)
+void zcio_invalidate_after_write(struct file *file, loff_t pos, u64 len)
 {
-	struct address_space *mapping = req->file->f_mapping;
-	loff_t end = req->pos + req->len - 1;
+	struct address_space *mapping = file->f_mapping;
+	loff_t end = pos + len - 1;
 
 	if (!mapping->nrpages ||
-	    !invalidate_inode_pages2_range(mapping, req->pos >> PAGE_SHIFT,
+	    !invalidate_inode_pages2_range(mapping, pos >> PAGE_SHIFT,
 					   end >> PAGE_SHIFT))
 		return;
 	errseq_set(&mapping->wb_err, -EIO);
 	pr_warn_ratelimited("zcio: stale page cache after write to %pg; buffered users may see old data\n",
-			    req->bdev);
+			    zcio_file_bdev(file));
 }
 
 /*
@@ -72,7 +72,7 @@ void zcio_req_unmap(struct zcio_req *req)
 	if (!req->bios)
 		return;
 	if (is_write && !req->error)
-		zcio_invalidate_after_write(req);
+		zcio_invalidate_after_write(req->file, req->pos, req->len);
 	for (zb = req->bios; zb; zb = next) {
 		next = zb->next;
 		zcio_bio_unmap_user(&zb->bio, !is_write);
@@ -269,26 +269,43 @@ static int zcio_req_submit(struct zcio_req *req)
 }
 
 /*
- * Poll the queues of @req's polled bios once.  Returns false when no bio
- * in flight is polled any more (the block layer may clear REQ_POLLED on
- * submission): then only an interrupt can complete the request.
+ * Poll the queues of @req's polled bios once.  Returns false when a bio
+ * in flight lost REQ_POLLED (the block layer clears it when it splits a
+ * bio) and none still carries it: then only an interrupt can complete
+ * the request.  With every bio ended it returns true: the request is
+ * completing.
  */
 bool zcio_req_poll_once(struct zcio_req *req)
 {
+	bool polled = false, lost = false;
 	struct zcio_bio *zb;
-	bool polled = false;
 
 	/*
 	 * A reaper polling an asynchronous request sees its complete bio
 	 * list: zcio_ctx_add_polled() published it under ctx->lock.
 	 */
 	for (zb = req->bios; zb; zb = zb->next) {
-		if (READ_ONCE(zb->ended) || !(zb->bio.bi_opf & REQ_POLLED))
+		if (READ_ONCE(zb->ended))
 			continue;
-		bio_poll(&zb->bio, NULL, 0);
-		polled = true;
+		if (zb->bio.bi_opf & REQ_POLLED) {
+			bio_poll(&zb->bio, NULL, 0);
+			polled = true;
+		} else {
+			lost = true;
+		}
 	}
-	return polled;
+	return polled || !lost;
+}
+
+/* Whether a bio of @req still waits to be polled. */
+bool zcio_req_polled(struct zcio_req *req)
+{
+	struct zcio_bio *zb;
+
+	for (zb = req->bios; zb; zb = zb->next)
+		if (!READ_ONCE(zb->ended) && (zb->bio.bi_opf & REQ_POLLED))
+			return true;
+	return false;
 }
 
 /*
@@ -370,6 +387,11 @@ long zcio_submit_and_wait(struct zcio_xfer *x)
 	ret = zcio_sync_page_cache(x->file, opf, x->pos, len);
 	if (ret)
 		goto out_put;
+	if (zcio_simple_fits(x)) {
+		ret = zcio_io_simple(x);
+		if (ret != ZCIO_SIMPLE_FALLBACK)
+			goto out_put;
+	}
 	req = zcio_req_alloc(x);
 	if (!req) {
 		ret = -ENOMEM;
@@ -420,7 +442,7 @@ int zcio_submit_async(struct zcio_ctx *ctx, struct zcio_xfer *x, u64 tag,
 	} else {
 		zcio_req_submit(req);
 		/* Every bio is out: ZCIO_IOC_REAP may poll them now. */
-		if (req->opf & REQ_POLLED)
+		if (zcio_req_polled(req))
 			zcio_ctx_add_polled(ctx, req);
 	}
 	/* @req may be reaped as soon as this is put. */

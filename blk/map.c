@@ -83,8 +83,8 @@ static u64 zcio_map_bytes(struct block_device *bdev, unsigned long uaddr,
  * page, to the bio.  The bio was allocated with a vec for every page, so
  * bio_add_page() cannot refuse one; if it ever does, the mapping fails.
  */
-static int zcio_bio_add_pages(struct bio *bio, struct page **pages,
-			      unsigned long uaddr, u64 bytes)
+int zcio_bio_add_pages(struct bio *bio, struct page **pages,
+		       unsigned long uaddr, u64 bytes)
 {
 	unsigned int offset = offset_in_page(uaddr);
 	unsigned int i;
@@ -178,22 +178,34 @@ out_free:
 struct bio *zcio_bio_map_rbuf(struct block_device *bdev, blk_opf_t opf,
 			      const struct zcio_rbuf *rbuf, u64 off, u64 len)
 {
-	u64 start = offset_in_page(rbuf->uaddr) + off;
-	unsigned int idx = start >> PAGE_SHIFT;
 	struct zcio_bio *zb;
-	struct bio *bio;
 
 	zb = zcio_bio_alloc(bdev, opf, 0);
 	if (!zb)
 		return ERR_PTR(-ENOMEM);
-	bio = &zb->bio;
+	zcio_bio_set_rbuf(&zb->bio, rbuf, off, len);
+	return &zb->bio;
+}
+
+/**
+ * zcio_bio_set_rbuf - point a bio without vecs of its own into a buffer
+ * @bio:	initialised with no bvec table
+ * @rbuf:	the registered buffer
+ * @off:	byte offset into the buffer
+ * @len:	bytes, nonzero, within the buffer
+ */
+void zcio_bio_set_rbuf(struct bio *bio, const struct zcio_rbuf *rbuf, u64 off,
+		       u64 len)
+{
+	u64 start = offset_in_page(rbuf->uaddr) + off;
+	unsigned int idx = start >> PAGE_SHIFT;
+
 	bio->bi_io_vec = rbuf->bvecs + idx;
 	bio->bi_vcnt = DIV_ROUND_UP(start + len, PAGE_SIZE) - idx;
 	/* The first bvec starts at the buffer's offset in its page. */
 	bio->bi_iter.bi_bvec_done = idx ? offset_in_page(start) : off;
 	bio->bi_iter.bi_size = len;
 	bio_set_flag(bio, BIO_CLONED);
-	return bio;
 }
 
 /**

@@ -236,6 +236,10 @@ struct bio *zcio_bio_map_user(struct block_device *bdev, blk_opf_t opf,
 			      unsigned long uaddr, u64 len);
 struct bio *zcio_bio_map_rbuf(struct block_device *bdev, blk_opf_t opf,
 			      const struct zcio_rbuf *rbuf, u64 off, u64 len);
+void zcio_bio_set_rbuf(struct bio *bio, const struct zcio_rbuf *rbuf, u64 off,
+		       u64 len);
+int zcio_bio_add_pages(struct bio *bio, struct page **pages,
+		       unsigned long uaddr, u64 bytes);
 void zcio_bio_unmap_user(struct bio *bio, bool write_to_vm);
 
 /* io.c */
@@ -245,6 +249,13 @@ int zcio_submit_async(struct zcio_ctx *ctx, struct zcio_xfer *x, u64 tag,
 void zcio_req_release(struct zcio_req *req);
 void zcio_req_unmap(struct zcio_req *req);
 bool zcio_req_poll_once(struct zcio_req *req);
+bool zcio_req_polled(struct zcio_req *req);
+void zcio_invalidate_after_write(struct file *file, loff_t pos, u64 len);
+
+/* simple.c */
+#define ZCIO_SIMPLE_FALLBACK	1
+bool zcio_simple_fits(const struct zcio_xfer *x);
+int zcio_io_simple(struct zcio_xfer *x);
 int zcio_req_result(const struct zcio_req *req);
 
 /* stats.c */

@@ -177,10 +177,11 @@ struct zcio_io {
  * @unpins:		user pages unpinned since load
  * @killed:		requests whose caller was killed while waiting
  * @async_requests:	of @requests, those submitted with ZCIO_IOC_SUBMIT
- *			(both counted when the event is reaped)
+ *			(both counted when the request is released: reaped,
+ *			or discarded by close())
  * @polled_requests:	requests with ZCIO_IO_HIPRI that completed while
- *			the caller polled (the others fell back to
- *			interrupts)
+ *			polled, by their caller or by ZCIO_IOC_REAP (the
+ *			others fell back to interrupts)
  * @resv:		zero
  */
 struct zcio_stats {

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The fast path for small synchronous transfers, after the kernel's own
+ * __blkdev_direct_IO_simple(): one bio and its vecs on the stack, no
+ * request and no allocation.  It is taken for transfers of at most
+ * ZCIO_SIMPLE_VECS pages, where the bookkeeping of the general path
+ * (io.c) would cost as much as the I/O.
+ *
+ * Like pread() with O_DIRECT, and unlike the general path, it waits
+ * uninterruptibly (as iowait): a bio on the stack cannot be abandoned to
+ * a killed caller.  The transfer is small, so the wait is as short as
+ * the device allows.
+ */
+#include <linux/blkdev.h>
+#include <linux/mm.h>
+#include <linux/task_io_accounting_ops.h>
+
+#include "zcio.h"
+
+#define ZCIO_SIMPLE_VECS	8
+
+/* Small enough for the fast path. */
+bool zcio_simple_fits(const struct zcio_xfer *x)
+{
+	if (x->rbuf)
+		return x->len <= ZCIO_SIMPLE_VECS * PAGE_SIZE;
+	return DIV_ROUND_UP(offset_in_page(x->uaddr) + x->len, PAGE_SIZE) <=
+	       ZCIO_SIMPLE_VECS;
+}
+
+/*
+ * Pin all @nr pages from @uaddr, or none: ZCIO_SIMPLE_FALLBACK if fewer
+ * could be pinned (the general path maps what it can), else 0 or -errno.
+ */
+static int zcio_simple_pin(unsigned long uaddr, unsigned int nr,
+			   unsigned int gup_flags, struct page **pages)
+{
+	int ret;
+
+	ret = pin_user_pages_fast(uaddr & PAGE_MASK, nr, gup_flags, pages);
+	if (ret == nr) {
+		zcio_count(pins, nr);
+		return 0;
+	}
+	if (ret <= 0)
+		return ret ?: -EFAULT;
+	unpin_user_pages(pages, ret);
+	return ZCIO_SIMPLE_FALLBACK;
+}
+
+static void zcio_simple_end_io(struct bio *bio)
+{
+	/* As zcio_req_io_done(): lets zcio_exit() wait for this to return. */
+	rcu_read_lock();
+	complete(bio->bi_private);
+	rcu_read_unlock();
+}
+
+/*
+ * Wait for @bio: poll its queue while it is polled, else sleep.  Counted
+ * as polled only if it ended while this polled.
+ */
+static void zcio_simple_wait(struct bio *bio, struct completion *done)
+{
+	bool polled = false;
+
+	while (!completion_done(done)) {
+		if (!(bio->bi_opf & REQ_POLLED)) {
+			wait_for_completion_io(done);
+			return;
+		}
+		bio_poll(bio, NULL, 0);
+		polled = true;
+		cond_resched();
+	}
+	if (polled)
+		zcio_count(polled_requests, 1);
+}
+
+/**
+ * zcio_io_simple - transfer a small validated buffer with a bio on the stack
+ * @x:		the transfer; zcio_simple_fits() said yes.  The caller keeps
+ *		its references.
+ *
+ * Return: 0, a negative errno, or ZCIO_SIMPLE_FALLBACK before any I/O
+ * when the pages could not all be pinned: then the caller takes the
+ * general path.
+ */
+int zcio_io_simple(struct zcio_xfer *x)
+{
+	unsigned int gup_flags = op_is_write(x->opf) ? 0 : FOLL_WRITE;
+	struct block_device *bdev = zcio_file_bdev(x->file);
+	struct bio_vec vecs[ZCIO_SIMPLE_VECS];
+	struct page *pages[ZCIO_SIMPLE_VECS];
+	DECLARE_COMPLETION_ONSTACK(done);
+	unsigned int nr = 0;
+	struct bio bio;
+	int ret;
+
+	if (x->rbuf) {
+		bio_init(&bio, bdev, NULL, 0, x->opf);
+		zcio_bio_set_rbuf(&bio, x->rbuf, x->uaddr, x->len);
+	} else {
+		nr = DIV_ROUND_UP(offset_in_page(x->uaddr) + x->len, PAGE_SIZE);
+		ret = zcio_simple_pin(x->uaddr, nr, gup_flags, pages);
+		if (ret)
+			return ret;
+		bio_init(&bio, bdev, vecs, nr, x->opf);
+		ret = zcio_bio_add_pages(&bio, pages, x->uaddr, x->len);
+		if (ret)
+			goto out_unpin;
+	}
+	bio.bi_iter.bi_sector = x->pos >> SECTOR_SHIFT;
+	bio.bi_private = &done;
+	bio.bi_end_io = zcio_simple_end_io;
+	if (op_is_write(x->opf))
+		task_io_account_write(x->len);
+	zcio_count(bios, 1);
+	submit_bio(&bio);
+	zcio_simple_wait(&bio, &done);
+	ret = blk_status_to_errno(bio.bi_status);
+	if (op_is_write(x->opf) && !ret)
+		zcio_invalidate_after_write(x->file, x->pos, x->len);
+out_unpin:
+	if (nr) {
+		unpin_user_pages_dirty_lock(pages, nr, !op_is_write(x->opf));
+		zcio_count(unpins, nr);
+	}
+	bio_uninit(&bio);
+	return ret;
+}
