@@ -301,6 +301,12 @@ def write_csv(workloads, path):
                                  f"{x['mibs']:.1f}", f"{x['cpu_us']:.2f}"])
 
 
+# Hand-written reading of the latest run: what the profiles show where a
+# target is missed.  Kept beside the generator, included verbatim.
+ANALYSIS = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                        "analysis.md")
+
+
 def readme(meta, workloads, bare, have_plot, perf_files):
     L = []
     a = L.append
@@ -339,6 +345,10 @@ def readme(meta, workloads, bare, have_plot, perf_files):
     a("")
     if have_plot:
         a("![zcio vs fio engines](bench.png)")
+        a("")
+    if os.path.exists(ANALYSIS):
+        with open(ANALYSIS) as f:
+            a(f.read().rstrip("\n"))
         a("")
     a("## Results")
     a("")
