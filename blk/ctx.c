@@ -147,16 +147,27 @@ void zcio_ctx_complete(struct zcio_req *req)
 	}
 	list_add_tail(&req->node, &ctx->done);
 	ctx->nr_done++;
-	wake_up(&ctx->wait);
+	/*
+	 * A reaper checks for events under ctx->lock after it joined the
+	 * queue, so with the lock held an empty queue means nobody to wake.
+	 */
+	if (waitqueue_active(&ctx->wait))
+		wake_up(&ctx->wait);
 	spin_unlock_irqrestore(&ctx->lock, flags);
 }
 
 __poll_t zcio_poll(struct file *file, struct poll_table_struct *wait)
 {
 	struct zcio_ctx *ctx = file->private_data;
+	unsigned int nr_done;
+	unsigned long flags;
 
 	poll_wait(file, &ctx->wait, wait);
-	return READ_ONCE(ctx->nr_done) ? EPOLLIN | EPOLLRDNORM : 0;
+	/* Under the lock, as zcio_ctx_complete() decides whether to wake. */
+	spin_lock_irqsave(&ctx->lock, flags);
+	nr_done = ctx->nr_done;
+	spin_unlock_irqrestore(&ctx->lock, flags);
+	return nr_done ? EPOLLIN | EPOLLRDNORM : 0;
 }
 
 /* Take a slot for one more asynchronous request, or -EAGAIN if full. */

@@ -166,10 +166,23 @@ static void zcio_bio_end_io(struct bio *bio)
  */
 static struct zcio_req *zcio_req_alloc(struct zcio_xfer *x)
 {
-	struct zcio_req *req = kzalloc(sizeof(*req), GFP_KERNEL_ACCOUNT);
+	unsigned int nr = ZCIO_INLINE_VECS;
+	struct zcio_req *req;
+	size_t room = 0;
 
+	/* A small request's bio comes with it: one allocation, not two. */
+	if (x->rbuf)
+		nr = 0;
+	if (x->rbuf || DIV_ROUND_UP(offset_in_page(x->uaddr) + x->len,
+				    PAGE_SIZE) <= nr)
+		room = zcio_bio_size(nr);
+	/* The room is initialised by zcio_bio_alloc(), not here. */
+	req = kmalloc(sizeof(*req) + room, GFP_KERNEL_ACCOUNT);
 	if (!req)
 		return NULL;
+	memset(req, 0, sizeof(*req));
+	if (room)
+		req->room = (struct zcio_bio *)(req + 1);
 	req->file = x->file;
 	req->bdev = x->file ? zcio_file_bdev(x->file) : NULL;
 	req->opf = x->opf;
@@ -187,14 +200,20 @@ static struct zcio_req *zcio_req_alloc(struct zcio_xfer *x)
 	return req;
 }
 
-/* Map the next part of @req's buffer, @done bytes in. */
+/*
+ * Map the next part of @req's buffer, @done bytes in: the first bio of a
+ * small request into the request's own room.
+ */
 static struct bio *zcio_req_map(struct zcio_req *req, u64 done)
 {
+	struct zcio_bio *room = done ? NULL : req->room;
+
 	if (req->rbuf)
 		return zcio_bio_map_rbuf(req->bdev, req->opf, req->rbuf,
-					 req->uaddr + done, req->len - done);
+					 req->uaddr + done, req->len - done,
+					 room);
 	return zcio_bio_map_user(req->bdev, req->opf, req->uaddr + done,
-				 req->len - done);
+				 req->len - done, room);
 }
 
 /* Attach @bio to @req and send it to the device. */

@@ -36,19 +36,31 @@ static void zcio_unpin(struct page **pages, unsigned int nr)
 	zcio_count(unpins, nr);
 }
 
-/*
- * Allocate a zcio_bio with room for @nr pages and a bio over it, charged
- * to the caller's memory cgroup.
- */
-static struct zcio_bio *zcio_bio_alloc(struct block_device *bdev,
-				       blk_opf_t opf, unsigned int nr)
+/* Bytes of a struct zcio_bio with room for @nr pages. */
+size_t zcio_bio_size(unsigned int nr)
 {
 	struct zcio_bio *zb;
 
-	zb = kmalloc(struct_size(zb, bvecs, nr) + nr * sizeof(*zb->pages),
-		     GFP_KERNEL_ACCOUNT);
-	if (!zb)
-		return NULL;
+	return struct_size(zb, bvecs, nr) + nr * sizeof(*zb->pages);
+}
+
+/*
+ * A zcio_bio with room for @nr pages and a bio over it: @room if the
+ * caller has one (zcio_bio_size(@nr) bytes that it frees itself), else a
+ * kmalloc charged to the caller's memory cgroup.
+ */
+static struct zcio_bio *zcio_bio_alloc(struct block_device *bdev,
+				       blk_opf_t opf, unsigned int nr,
+				       struct zcio_bio *room)
+{
+	struct zcio_bio *zb = room;
+
+	if (!zb) {
+		zb = kmalloc(zcio_bio_size(nr), GFP_KERNEL_ACCOUNT);
+		if (!zb)
+			return NULL;
+	}
+	zb->embedded = room;
 	bio_init(&zb->bio, bdev, zb->bvecs, nr, opf);
 	zb->pages = (struct page **)(zb->bvecs + nr);
 	zb->nr_pages = 0;
@@ -58,7 +70,8 @@ static struct zcio_bio *zcio_bio_alloc(struct block_device *bdev,
 static void zcio_bio_free(struct zcio_bio *zb)
 {
 	bio_uninit(&zb->bio);
-	kfree(zb);
+	if (!zb->embedded)
+		kfree(zb);
 }
 
 /*
@@ -107,6 +120,8 @@ int zcio_bio_add_pages(struct bio *bio, struct page **pages,
  *		with request flags
  * @uaddr:	start of the user buffer
  * @len:	bytes wanted, nonzero
+ * @room:	zcio_bio_size(N) bytes for the bio, N at least the pages
+ *		[@uaddr, @uaddr + @len) spans, or NULL to allocate it
  *
  * Pins the pages behind the buffer and builds one bio against @bdev with
  * them.  The bio may cover less than @len: pin_user_pages_fast() may pin
@@ -118,7 +133,8 @@ int zcio_bio_add_pages(struct bio *bio, struct page **pages,
  * with nothing left pinned.  Never NULL.
  */
 struct bio *zcio_bio_map_user(struct block_device *bdev, blk_opf_t opf,
-			      unsigned long uaddr, u64 len)
+			      unsigned long uaddr, u64 len,
+			      struct zcio_bio *room)
 {
 	unsigned int gup_flags = op_is_write(opf) ? 0 : FOLL_WRITE;
 	unsigned int nr_want, nr_pinned;
@@ -128,7 +144,7 @@ struct bio *zcio_bio_map_user(struct block_device *bdev, blk_opf_t opf,
 
 	nr_want = min_t(u64, DIV_ROUND_UP(offset_in_page(uaddr) + len,
 					  PAGE_SIZE), BIO_MAX_VECS);
-	zb = zcio_bio_alloc(bdev, opf, nr_want);
+	zb = zcio_bio_alloc(bdev, opf, nr_want, room);
 	if (!zb)
 		return ERR_PTR(-ENOMEM);
 
@@ -168,6 +184,7 @@ out_free:
  * @rbuf:	the buffer, pinned at registration
  * @off:	byte offset into the buffer
  * @len:	bytes, nonzero, within the buffer
+ * @room:	zcio_bio_size(0) bytes for the bio, or NULL to allocate it
  *
  * Nothing is pinned: the bio points into the buffer's own bvec table, as
  * bio_iov_bvec_set() does for io_uring's fixed buffers, so one bio covers
@@ -176,11 +193,12 @@ out_free:
  * Return: the bio or ERR_PTR(-ENOMEM).
  */
 struct bio *zcio_bio_map_rbuf(struct block_device *bdev, blk_opf_t opf,
-			      const struct zcio_rbuf *rbuf, u64 off, u64 len)
+			      const struct zcio_rbuf *rbuf, u64 off, u64 len,
+			      struct zcio_bio *room)
 {
 	struct zcio_bio *zb;
 
-	zb = zcio_bio_alloc(bdev, opf, 0);
+	zb = zcio_bio_alloc(bdev, opf, 0, room);
 	if (!zb)
 		return ERR_PTR(-ENOMEM);
 	zcio_bio_set_rbuf(&zb->bio, rbuf, off, len);
@@ -214,7 +232,8 @@ void zcio_bio_set_rbuf(struct bio *bio, const struct zcio_rbuf *rbuf, u64 off,
  * @write_to_vm: the device wrote into the pages (a read): dirty them
  *
  * Dirties the pages if the device wrote them, unpins every page exactly
- * once and frees the bio.  A bio over a registered buffer pinned nothing
+ * once and frees the bio (unless its room belongs to the caller).  A bio
+ * over a registered buffer pinned nothing
  * of its own: its pages stay pinned with the buffer.  The caller has not
  * freed the bio at completion: it carries the page list until here.
  * Sleeps: call it in process context only.

@@ -42,6 +42,8 @@
 /* Registered buffers: how many per ZCIO_IOC_REGISTER, and how large. */
 #define ZCIO_MAX_BUFS		1024U
 #define ZCIO_MAX_BUF_BYTES	((u32)SZ_1G)
+/* A request of up to this many pages carries its bio in its allocation. */
+#define ZCIO_INLINE_VECS	8U
 /* Most completion events one ZCIO_IOC_REAP copies in one go. */
 #define ZCIO_REAP_BATCH		16U
 
@@ -52,12 +54,14 @@
  * @pages:	the pinned pages; points behind @bvecs in the same allocation
  * @nr_pages:	how many entries of @pages are pinned
  * @ended:	the bio has completed (set by its bi_end_io)
+ * @embedded:	the memory belongs to the request (struct zcio_req @room)
  * @bio:	the bio, initialised over @bvecs
  * @bvecs:	the bio's vector table, followed by the page pointers
  *
  * One kmalloc holds all of it and lives until the request is released:
  * not from a bio_set, whose mempool only guarantees progress when every
- * bio is freed as soon as it completes.
+ * bio is freed as soon as it completes.  The first bio of a small request
+ * lives in the request's own allocation instead (@embedded).
  */
 struct zcio_bio {
 	struct zcio_req *req;
@@ -65,6 +69,7 @@ struct zcio_bio {
 	struct page **pages;
 	unsigned int nr_pages;
 	bool ended;
+	bool embedded;
 	struct bio bio;
 	struct bio_vec bvecs[];
 };
@@ -181,6 +186,8 @@ enum zcio_req_state {
  * @state:	enum zcio_req_state, decides who releases the request
  * @done:	completed when @pending drops to zero
  * @release_work: releases an abandoned request in process context
+ * @room:	room for the first bio of a small request, or NULL; points
+ *		behind the request in the same allocation
  */
 struct zcio_req {
 	struct file *file;
@@ -200,6 +207,7 @@ struct zcio_req {
 	atomic_t state;
 	struct completion done;
 	struct work_struct release_work;
+	struct zcio_bio *room;
 };
 
 /* main.c */
@@ -232,10 +240,13 @@ struct zcio_rbufs *zcio_rbufs_get(struct zcio_ctx *ctx);
 void zcio_rbufs_put(struct zcio_rbufs *rbufs);
 
 /* map.c */
+size_t zcio_bio_size(unsigned int nr);
 struct bio *zcio_bio_map_user(struct block_device *bdev, blk_opf_t opf,
-			      unsigned long uaddr, u64 len);
+			      unsigned long uaddr, u64 len,
+			      struct zcio_bio *room);
 struct bio *zcio_bio_map_rbuf(struct block_device *bdev, blk_opf_t opf,
-			      const struct zcio_rbuf *rbuf, u64 off, u64 len);
+			      const struct zcio_rbuf *rbuf, u64 off, u64 len,
+			      struct zcio_bio *room);
 void zcio_bio_set_rbuf(struct bio *bio, const struct zcio_rbuf *rbuf, u64 off,
 		       u64 len);
 int zcio_bio_add_pages(struct bio *bio, struct page **pages,
