@@ -395,8 +395,11 @@ def readme(meta, workloads, bare, have_plot, perf_files):
         a("`tests/bench/bare`: the same 4 KiB random reads at QD1 on "
           "null_blk irqmode=0, as a plain C loop of `pread()` on an "
           "`O_DIRECT` fd, of `zcio_pread()` (one `ZCIO_IOC_IO` each) and, "
-          "when the module registers buffers, of `ZCIO_IO_FIXED` I/O; the "
-          "methods alternate within each round.")
+          "when the module registers buffers, of `ZCIO_IO_FIXED` I/O.  The "
+          "methods alternate call by call (the same offset for each, the "
+          "order rotating with every I/O) and each call is timed with the "
+          "TSC, so the guest's drift hits them alike; IOPS here is I/Os "
+          "per second spent inside that method's calls.")
         a("")
         a("| method | IOPS (median) | range | CPU us/IO | vs pread |")
         a("|---|---:|---:|---:|---:|")
