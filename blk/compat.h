@@ -8,6 +8,7 @@
 
 #include <linux/version.h>
 #include <linux/blkdev.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 
 /* 6.8 added file_bdev(); before it the bdev inode's mapping leads there. */
@@ -19,5 +20,22 @@ static inline struct block_device *zcio_file_bdev(struct file *file)
 	return I_BDEV(file->f_mapping->host);
 #endif
 }
+
+/* 6.11 moved "the queue polls" from QUEUE_FLAG_POLL to BLK_FEAT_POLL. */
+static inline bool zcio_bdev_can_poll(struct block_device *bdev)
+{
+#ifdef BLK_FEAT_POLL
+	return bdev_get_queue(bdev)->limits.features & BLK_FEAT_POLL;
+#else
+	return test_bit(QUEUE_FLAG_POLL, &bdev_get_queue(bdev)->queue_flags);
+#endif
+}
+
+/* 6.12 made struct fd opaque: fd_file() instead of the .file member. */
+#ifdef fd_file
+#define zcio_fd_file(f)	fd_file(f)
+#else
+#define zcio_fd_file(f)	((f).file)
+#endif
 
 #endif /* ZCIO_COMPAT_H */

@@ -124,11 +124,6 @@ static int zcio_io_check_device(struct file *file, u8 op, unsigned long addr,
 	return 0;
 }
 
-static bool zcio_bdev_can_poll(struct block_device *bdev)
-{
-	return test_bit(QUEUE_FLAG_POLL, &bdev_get_queue(bdev)->queue_flags);
-}
-
 static blk_opf_t zcio_io_opf(const struct zcio_io *io, struct file *file)
 {
 	/* Synchronous writes, as dio_bio_write_op() marks O_DIRECT ones. */
@@ -141,12 +136,12 @@ static blk_opf_t zcio_io_opf(const struct zcio_io *io, struct file *file)
 	return opf;
 }
 
-/* Drop the references a prepared transfer holds. */
+/* Drop what a prepared transfer holds; a zeroed one holds nothing. */
 void zcio_xfer_put(struct zcio_xfer *x)
 {
 	if (x->rbufs)
 		zcio_rbufs_put(x->rbufs);
-	fput(x->file);
+	fdput(x->fd);
 }
 
 /* The user address the device sees first: for alignment checks. */
@@ -170,7 +165,8 @@ int zcio_xfer_prep(struct zcio_ctx *ctx, const struct zcio_io *io,
 	int ret;
 
 	memset(x, 0, sizeof(*x));
-	x->file = fget(io->fd);
+	x->fd = fdget(io->fd);
+	x->file = zcio_fd_file(x->fd);
 	if (!x->file)
 		return -EBADF;
 	ret = zcio_io_check_target(x->file, io->op);
@@ -209,11 +205,10 @@ static long zcio_io_run(struct zcio_ctx *ctx, const struct zcio_io *io)
 	ret = zcio_xfer_prep(ctx, io, &x);
 	if (ret)
 		return ret;
-	if (!x.len) {
-		zcio_xfer_put(&x);
-		return 0;
-	}
-	return zcio_submit_and_wait(&x);
+	if (x.len)
+		ret = zcio_submit_and_wait(&x);
+	zcio_xfer_put(&x);
+	return ret;
 }
 
 static long zcio_ioctl_io(struct zcio_ctx *ctx, struct zcio_io __user *uio)

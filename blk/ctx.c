@@ -208,11 +208,9 @@ static int zcio_submit_one(struct zcio_ctx *ctx, const struct zcio_io *io)
 	if (!error)
 		error = zcio_xfer_prep(ctx, io, &x);
 	ret = zcio_submit_async(ctx, &x, io->tag, error);
-	if (ret) {
-		if (!error)
-			zcio_xfer_put(&x);
+	zcio_xfer_put(&x);
+	if (ret)
 		zcio_ctx_put_slots(ctx, 1);
-	}
 	return ret;
 }
 

@@ -161,8 +161,9 @@ static void zcio_bio_end_io(struct bio *bio)
 }
 
 /*
- * A request for the transfer @x, which it takes over (with its references)
- * unless the allocation fails.
+ * A request for the transfer @x, with references of its own to the file
+ * and the registered buffers: it may outlive the call (a killed caller,
+ * an asynchronous request).
  */
 static struct zcio_req *zcio_req_alloc(struct zcio_xfer *x)
 {
@@ -183,11 +184,13 @@ static struct zcio_req *zcio_req_alloc(struct zcio_xfer *x)
 	memset(req, 0, sizeof(*req));
 	if (room)
 		req->room = (struct zcio_bio *)(req + 1);
-	req->file = x->file;
+	req->file = x->file ? get_file(x->file) : NULL;
 	req->bdev = x->file ? zcio_file_bdev(x->file) : NULL;
 	req->opf = x->opf;
 	req->uaddr = x->uaddr;
 	req->rbufs = x->rbufs;
+	if (req->rbufs)
+		refcount_inc(&req->rbufs->ref);
 	req->rbuf = x->rbuf;
 	req->len = x->len;
 	req->pos = x->pos;
@@ -390,7 +393,8 @@ static int zcio_sync_page_cache(struct file *file, blk_opf_t opf, loff_t pos,
 
 /**
  * zcio_submit_and_wait - transfer between a user buffer and a block device
- * @x:		a validated transfer with a nonzero length; taken over
+ * @x:		a validated transfer with a nonzero length; the caller
+ *		releases it
  *
  * Return: @x->len on success or a negative errno.  Either way nothing stays
  * pinned once it returns, unless the caller was killed, in which case the
@@ -405,26 +409,22 @@ long zcio_submit_and_wait(struct zcio_xfer *x)
 
 	ret = zcio_sync_page_cache(x->file, opf, x->pos, len);
 	if (ret)
-		goto out_put;
+		goto out;
 	if (zcio_simple_fits(x)) {
 		ret = zcio_io_simple(x);
 		if (ret != ZCIO_SIMPLE_FALLBACK)
-			goto out_put;
+			goto out;
 	}
 	req = zcio_req_alloc(x);
 	if (!req) {
 		ret = -ENOMEM;
-		goto out_put;
+		goto out;
 	}
 	ret = zcio_req_submit(req);
 	zcio_req_put_pending(req);
 	err = zcio_req_wait_and_release(req);
 	if (!ret)
 		ret = err;
-	goto out;
-
-out_put:
-	zcio_xfer_put(x);
 out:
 	zcio_account(opf, len, ret);
 	if (ret)
@@ -435,12 +435,13 @@ out:
 /**
  * zcio_submit_async - start a transfer whose completion @ctx reaps
  * @ctx:	the context; it has a slot reserved for this request
- * @x:		a validated transfer, taken over; all zero if @error is set
+ * @x:		a validated transfer (the caller releases it); all zero if
+ *		@error is set
  * @tag:	the caller's tag for the completion event
  * @error:	nonzero: complete at once with this errno (failed validation)
  *
  * Return: 0, or -ENOMEM when no request could be allocated (the slot is
- * still reserved and @x still held: the caller undoes both).
+ * still reserved: the caller gives it back).
  */
 int zcio_submit_async(struct zcio_ctx *ctx, struct zcio_xfer *x, u64 tag,
 		      int error)

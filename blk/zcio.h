@@ -140,15 +140,21 @@ struct zcio_ctx {
 
 /**
  * struct zcio_xfer - a transfer that passed validation
- * @file:	the target block-device file (a reference the holder owns)
+ * @fd:		the target's fd, looked up with fdget() (no reference taken
+ *		when the caller's fd table is not shared, as for pread())
+ * @file:	the file behind @fd, valid until zcio_xfer_put(); a request
+ *		that outlives the call takes its own reference
  * @opf:	bio operation and flags
  * @uaddr:	user address, or byte offset into @rbuf
  * @rbufs:	a reference to the registered set if @rbuf is set
  * @rbuf:	the registered buffer, or NULL for plain user memory
  * @len:	bytes, clamped to the end of the device; 0: nothing to do
  * @pos:	device byte offset
+ *
+ * Whoever fills one in with zcio_xfer_prep() releases it.
  */
 struct zcio_xfer {
+	struct fd fd;
 	struct file *file;
 	blk_opf_t opf;
 	unsigned long uaddr;
