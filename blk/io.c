@@ -3,7 +3,7 @@
  * Submission and completion of zcio requests.
  *
  * The submitter maps the buffer into as many bios as it takes and submits
- * them under one plug.  Releasing the pages (dirty + unpin) needs process
+ * them, under one plug when there are several.  Releasing the pages (dirty + unpin) needs process
  * context, so bio completion only counts down; whoever owns the request
  * when the count reaches zero releases it.  A synchronous request:
  *
@@ -11,8 +11,9 @@
  *   WAITING --caller killed--> ABANDONED  the last bio queues release_work
  *
  * Both transitions are a cmpxchg on @state, so exactly one side wins.  An
- * asynchronous request stays ASYNC: its last bio hands it to its context
- * (ctx.c), where ZCIO_IOC_REAP or the release of the file frees it.
+ * asynchronous request (@ctx set) does not use @state: its last bio hands
+ * it to its context (ctx.c), where ZCIO_IOC_REAP or the release of the
+ * file frees it.
  *
  * A synchronous request with REQ_POLLED bios is completed by polling their
  * queue instead of sleeping, as long as a bio still carries the flag (the
@@ -174,8 +175,7 @@ static struct zcio_req *zcio_req_alloc(struct zcio_xfer *x)
 	/* A small request's bio comes with it: one allocation, not two. */
 	if (x->rbuf)
 		nr = 0;
-	if (x->rbuf || DIV_ROUND_UP(offset_in_page(x->uaddr) + x->len,
-				    PAGE_SIZE) <= nr)
+	if (x->rbuf || zcio_span_pages(x->uaddr, x->len) <= nr)
 		room = zcio_bio_size(nr);
 	/* The room is initialised by zcio_bio_alloc(), not here. */
 	req = kmalloc(sizeof(*req) + room, GFP_KERNEL_ACCOUNT);
@@ -243,8 +243,7 @@ static void zcio_req_submit_bio(struct zcio_req *req, struct bio *bio,
 static bool zcio_req_needs_plug(const struct zcio_req *req)
 {
 	return !req->rbuf &&
-	       DIV_ROUND_UP(offset_in_page(req->uaddr) + req->len, PAGE_SIZE) >
-	       BIO_MAX_VECS;
+	       zcio_span_pages(req->uaddr, req->len) > BIO_MAX_VECS;
 }
 
 /*
@@ -455,7 +454,6 @@ int zcio_submit_async(struct zcio_ctx *ctx, struct zcio_xfer *x, u64 tag,
 		return -ENOMEM;
 	req->ctx = ctx;
 	req->tag = tag;
-	atomic_set(&req->state, ZCIO_REQ_ASYNC);
 	refcount_inc(&ctx->ref);
 	if (error) {
 		req->error = error;

@@ -142,8 +142,8 @@ struct bio *zcio_bio_map_user(struct block_device *bdev, blk_opf_t opf,
 	u64 bytes;
 	int ret;
 
-	nr_want = min_t(u64, DIV_ROUND_UP(offset_in_page(uaddr) + len,
-					  PAGE_SIZE), BIO_MAX_VECS);
+	nr_want = min_t(unsigned long, zcio_span_pages(uaddr, len),
+			BIO_MAX_VECS);
 	zb = zcio_bio_alloc(bdev, opf, nr_want, room);
 	if (!zb)
 		return ERR_PTR(-ENOMEM);
@@ -163,7 +163,7 @@ struct bio *zcio_bio_map_user(struct block_device *bdev, blk_opf_t opf,
 		ret = -EFAULT;
 		goto out_unpin;
 	}
-	zb->nr_pages = DIV_ROUND_UP(offset_in_page(uaddr) + bytes, PAGE_SIZE);
+	zb->nr_pages = zcio_span_pages(uaddr, bytes);
 	zcio_unpin(zb->pages + zb->nr_pages, nr_pinned - zb->nr_pages);
 	ret = zcio_bio_add_pages(&zb->bio, zb->pages, uaddr, bytes);
 	if (ret)

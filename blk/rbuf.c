@@ -109,7 +109,7 @@ static void zcio_rbuf_fill(struct zcio_rbuf *rbuf, struct page **pages)
  */
 static int zcio_rbuf_pin(struct zcio_rbuf *rbuf, unsigned long uaddr, u64 len)
 {
-	unsigned int nr = DIV_ROUND_UP(offset_in_page(uaddr) + len, PAGE_SIZE);
+	unsigned int nr = zcio_span_pages(uaddr, len);
 	unsigned long start = uaddr & PAGE_MASK;
 	struct page **pages;
 	unsigned int done = 0;
@@ -207,8 +207,7 @@ static int zcio_rbufs_check(struct zcio_rbufs *rbufs,
 		ret = zcio_rbuf_check(&bufs[i]);
 		if (ret)
 			return ret;
-		rbufs->nr_pages += DIV_ROUND_UP(offset_in_page(bufs[i].addr) +
-						bufs[i].len, PAGE_SIZE);
+		rbufs->nr_pages += zcio_span_pages(bufs[i].addr, bufs[i].len);
 	}
 	return 0;
 }

@@ -24,8 +24,7 @@ bool zcio_simple_fits(const struct zcio_xfer *x)
 {
 	if (x->rbuf)
 		return x->len <= ZCIO_SIMPLE_VECS * PAGE_SIZE;
-	return DIV_ROUND_UP(offset_in_page(x->uaddr) + x->len, PAGE_SIZE) <=
-	       ZCIO_SIMPLE_VECS;
+	return zcio_span_pages(x->uaddr, x->len) <= ZCIO_SIMPLE_VECS;
 }
 
 /*
@@ -101,7 +100,7 @@ int zcio_io_simple(struct zcio_xfer *x)
 		bio_init(&bio, bdev, NULL, 0, x->opf);
 		zcio_bio_set_rbuf(&bio, x->rbuf, x->uaddr, x->len);
 	} else {
-		nr = DIV_ROUND_UP(offset_in_page(x->uaddr) + x->len, PAGE_SIZE);
+		nr = zcio_span_pages(x->uaddr, x->len);
 		ret = zcio_simple_pin(x->uaddr, nr, gup_flags, pages);
 		if (ret)
 			return ret;

@@ -169,7 +169,6 @@ enum zcio_req_state {
 	ZCIO_REQ_WAITING,	/* bios in flight, caller waiting */
 	ZCIO_REQ_DONE,		/* all bios ended, caller releases */
 	ZCIO_REQ_ABANDONED,	/* caller was killed, the workqueue releases */
-	ZCIO_REQ_ASYNC,		/* asynchronous: the context reaps it */
 };
 
 /**
@@ -215,6 +214,12 @@ struct zcio_req {
 	struct work_struct release_work;
 	struct zcio_bio *room;
 };
+
+/* Pages that the user range [@uaddr, @uaddr + @len) spans. */
+static inline unsigned long zcio_span_pages(unsigned long uaddr, u64 len)
+{
+	return DIV_ROUND_UP(offset_in_page(uaddr) + len, PAGE_SIZE);
+}
 
 /* main.c */
 extern struct workqueue_struct *zcio_wq;
