@@ -207,28 +207,6 @@ static void test_polled_fixed(struct dev *p)
 	zcio_unregister_bufs(zfd);
 }
 
-static long thp_kb(const void *p)
-{
-	char line[256];
-	unsigned long start, end;
-	bool in = false;
-	long kb = -1;
-	FILE *f = fopen("/proc/self/smaps", "re");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
-			in = (uintptr_t)p >= start && (uintptr_t)p < end;
-			continue;
-		}
-		if (in && !strncmp(line, "AnonHugePages:", 14))
-			kb = strtol(line + 14, NULL, 10);
-	}
-	fclose(f);
-	return kb;
-}
-
 static void test_polled_multi(struct dev *p)
 {
 	char *raw = mmap(NULL, 4 * M, PROT_READ | PROT_WRITE,
@@ -243,7 +221,7 @@ static void test_polled_multi(struct dev *p)
 	h = (char *)(((uintptr_t)raw + 2 * M - 1) & ~(2 * M - 1));
 	madvise(h, 2 * M, MADV_HUGEPAGE);
 	memset(h, 0xa5, 2 * M);
-	kb = thp_kb(h);
+	kb = api_thp_kb(h);
 	/* 1 MiB bios of 16 64-KiB segments fit the default limits whole. */
 	if (kb < 2048 || p->di.max_sectors_bytes < M ||
 	    p->di.max_segments < 16) {

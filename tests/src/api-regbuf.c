@@ -99,29 +99,6 @@ static void *map_huge(void)
 	return h;
 }
 
-/* How much of [p, p + len) is backed by transparent huge pages, in kB. */
-static long thp_kb(const void *p)
-{
-	char line[256];
-	unsigned long start, end;
-	bool in = false;
-	long kb = -1;
-	FILE *f = fopen("/proc/self/smaps", "re");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
-			in = (uintptr_t)p >= start && (uintptr_t)p < end;
-			continue;
-		}
-		if (in && !strncmp(line, "AnonHugePages:", 14))
-			kb = strtol(line + 14, NULL, 10);
-	}
-	fclose(f);
-	return kb;
-}
-
 static void setup_bufs(void)
 {
 	unsigned int i;
@@ -174,7 +151,7 @@ static void test_register(void)
 		api_fail("register: pins +%" PRIu64 ", want %" PRIu64,
 			 (uint64_t)(after.pins - before.pins), set_pages);
 	api_info("register: %" PRIu64 " pages; the huge buffer has %ld kB of THP",
-		 set_pages, thp_kb(bufp(2)));
+		 set_pages, api_thp_kb(bufp(2)));
 	if (check_pinned("register", set_pages))
 		ok("register");
 }

@@ -462,4 +462,27 @@ static inline long api_status_kb(const char *field)
 	return kb;
 }
 
+/* AnonHugePages (kB) of the mapping that holds @p, -1 if none is found. */
+static inline long api_thp_kb(const void *p)
+{
+	char line[256];
+	unsigned long start, end;
+	bool in = false;
+	long kb = -1;
+	FILE *f = fopen("/proc/self/smaps", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
+			in = (uintptr_t)p >= start && (uintptr_t)p < end;
+			continue;
+		}
+		if (in && !strncmp(line, "AnonHugePages:", 14))
+			kb = strtol(line + 14, NULL, 10);
+	}
+	fclose(f);
+	return kb;
+}
+
 #endif /* API_UTIL_H */
