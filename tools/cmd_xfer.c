@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * zcio read and zcio write: the data transfers between a block device
- * and a file or stdin/stdout, one ZCIO_IOC_IO per chunk, and their
- * text or JSON summary.  Both commands go through cmd_xfer().
+ * and a file or stdin/stdout, one ZCIO_IOC_IO per chunk, a progress
+ * line while they run (progress.c: a terminal only) and their text or
+ * JSON summary.  Both commands go through cmd_xfer().
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,8 +21,6 @@
 
 #include "cli.h"
 
-#define DEFAULT_CHUNK		(1U << 20)
-
 const char *const read_help =
 "Usage: zcio read DEV OFFSET LENGTH [-o FILE] [-b SIZE] [-q] [--json]\n"
 "\n"
@@ -33,11 +32,13 @@ const char *const read_help =
 "\n"
 "  -o FILE   output file ('-' is standard output, the default)\n"
 "  -b SIZE   bytes per ioctl (default 1M)\n"
-"  -q        no summary and no end-of-device note\n"
+"  -q        no summary, no end-of-device note, no progress line\n"
 "  --json    summary as one JSON line on stderr (with any I/O error)\n"
 "  -h        this help\n"
 "\n"
 "The summary goes to stderr: N bytes (X MB, Y MiB) copied, S s, R MB/s.\n"
+"When stderr is a terminal, a progress line shows there during the copy\n"
+"(bytes, percent, rate, time left) and is erased at the end.\n"
 "Exit status: 0 success, 1 I/O or kernel error, 2 usage error.\n";
 
 const char *const write_help =
@@ -56,9 +57,12 @@ const char *const write_help =
 "  -i FILE   input file ('-' is standard input, the default)\n"
 "  -l LENGTH bytes to write\n"
 "  -b SIZE   bytes per ioctl (default 1M)\n"
-"  -q        no summary\n"
+"  -q        no summary and no progress line\n"
 "  --json    summary as one JSON line on stdout (with any I/O error)\n"
 "  -h        this help\n"
+"\n"
+"The summary goes to stderr, as for read, and so does a progress line\n"
+"while the copy runs, if stderr is a terminal.\n"
 "Exit status: 0 success, 1 I/O or kernel error, 2 usage error.\n";
 
 /* ------------------------------------------------------------------ */
@@ -85,6 +89,7 @@ struct xfer {
 	uint64_t err_offset;	/* device offset of a device failure */
 	char msg[512];		/* the failure, without "zcio: " */
 	struct timespec t0, t1;
+	struct progress prog;	/* on a terminal only */
 };
 
 static void __attribute__((format(printf, 4, 5)))
@@ -174,39 +179,7 @@ static ssize_t read_full(int fd, char *buf, size_t len)
 
 static int check_multiple(struct xfer *x, const char *what, uint64_t v)
 {
-	if (v % x->di.logical_block_size)
-		return usage_err(x->o->cmd,
-				 "%s %" PRIu64 " is not a multiple of the logical block size (%u) of %s",
-				 what, v, x->di.logical_block_size, x->dev);
-	return 0;
-}
-
-/* Work out the chunk size from -b, the device and the module limits. */
-static int pick_chunk(struct xfer *x)
-{
-	uint64_t lbs = x->di.logical_block_size;
-	uint64_t max = x->ver.max_io_bytes ? x->ver.max_io_bytes : UINT64_MAX;
-	int ret;
-
-	if (x->o->chunk) {
-		ret = check_multiple(x, "chunk size", x->o->chunk);
-		if (ret)
-			return ret;
-		if (x->o->chunk > max)
-			return usage_err(x->o->cmd,
-					 "chunk size %" PRIu64 " exceeds the module's max_io_bytes (%" PRIu64 ")",
-					 x->o->chunk, max);
-		x->chunk = x->o->chunk;
-		return 0;
-	}
-	x->chunk = DEFAULT_CHUNK < max ? DEFAULT_CHUNK : max;
-	x->chunk -= x->chunk % lbs;
-	if (!x->chunk) {
-		errmsg("%s: logical block size %u exceeds the module's max_io_bytes (%u)",
-		       x->dev, x->di.logical_block_size, x->ver.max_io_bytes);
-		return EXIT_FAIL;
-	}
-	return 0;
+	return check_lbs_multiple(x->o, x->dev, &x->di, what, v);
 }
 
 static int xfer_check_args(struct xfer *x)
@@ -217,7 +190,7 @@ static int xfer_check_args(struct xfer *x)
 	if (!ret && x->o->length_set)
 		ret = check_multiple(x, "length", x->length);
 	if (!ret)
-		ret = pick_chunk(x);
+		ret = pick_chunk(x->o, x->dev, &x->di, &x->ver, &x->chunk);
 	/* INT64_MAX - offset below must not wrap */
 	if (!ret && x->offset > INT64_MAX)
 		ret = usage_err(x->o->cmd, "offset %" PRIu64 " is too large", x->offset);
@@ -336,6 +309,7 @@ static void read_loop(struct xfer *x)
 			x->eod = true;
 			return;
 		}
+		progress_update(&x->prog, x->done);
 	}
 }
 
@@ -391,7 +365,17 @@ static void write_loop(struct xfer *x)
 	if (x->length_known && !x->length)
 		return;
 	while (write_chunk(x))
-		;
+		progress_update(&x->prog, x->done);
+}
+
+/* The bytes the transfer will move, as far as is known now; 0 if not. */
+static uint64_t xfer_total(const struct xfer *x)
+{
+	if (!x->length_known)
+		return 0;
+	if (x->op == ZCIO_OP_READ && x->offset + x->length > x->di.size)
+		return x->offset < x->di.size ? x->di.size - x->offset : 0;
+	return x->length;
 }
 
 /*
@@ -493,11 +477,13 @@ static int cmd_xfer(struct opts *o, unsigned int op)
 	if (ret)
 		goto out_buf;
 
+	progress_start(&x.prog, o, o->cmd, xfer_total(&x));
 	clock_gettime(CLOCK_MONOTONIC, &x.t0);
 	if (rd)
 		read_loop(&x);
 	else
 		write_loop(&x);
+	progress_clear(&x.prog);
 	if (x.o->file) {
 		if (close(x.fd) && rd && x.src == SRC_NONE)
 			xfer_fail(&x, SRC_OUTPUT, errno, "write to %s: %s",

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * zcio CLI: opening and checking the control device (/dev/zcio) and
- * the block device, with the CLI's error messages.  The ioctls and the
+ * the block device, with the CLI's error messages; the checks of the
+ * offsets and chunk sizes that read, write and verify share.  The ioctls and the
  * ABI/feature check themselves are in lib/libzcio.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -79,11 +81,14 @@ int zcio_setup(int *zfd, struct zcio_version *ver, uint64_t need)
 	return ret;
 }
 
+/* With O_EXCL, a device that is mounted or held fails with EBUSY. */
 int open_bdev(const char *dev, int flags, int *fd)
 {
 	*fd = open(dev, flags | O_CLOEXEC);
 	if (*fd < 0) {
-		errmsg("cannot open %s: %s", dev, strerror(errno));
+		errmsg("cannot open %s: %s%s", dev, strerror(errno),
+		       errno == EBUSY && (flags & O_EXCL) ?
+		       " (mounted or in use by the kernel?)" : "");
 		return EXIT_FAIL;
 	}
 	return 0;
@@ -99,6 +104,54 @@ int get_devinfo(int zfd, const char *dev, int fd, struct zcio_devinfo *di)
 	}
 	if (!di->logical_block_size) {
 		errmsg("%s: module reports a logical block size of 0", dev);
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Transfer arguments                                                  */
+
+/* A usage error unless @v is a multiple of the logical block size. */
+int check_lbs_multiple(const struct opts *o, const char *dev,
+		       const struct zcio_devinfo *di, const char *what,
+		       uint64_t v)
+{
+	if (v % di->logical_block_size)
+		return usage_err(o->cmd,
+				 "%s %" PRIu64 " is not a multiple of the logical block size (%u) of %s",
+				 what, v, di->logical_block_size, dev);
+	return 0;
+}
+
+/*
+ * The bytes per ioctl: -b if given (a multiple of the logical block
+ * size, at most max_io_bytes), else DEFAULT_CHUNK clamped to both.
+ */
+int pick_chunk(const struct opts *o, const char *dev,
+	       const struct zcio_devinfo *di, const struct zcio_version *ver,
+	       uint64_t *chunk)
+{
+	uint64_t lbs = di->logical_block_size;
+	uint64_t max = ver->max_io_bytes ? ver->max_io_bytes : UINT64_MAX;
+	int ret;
+
+	if (o->chunk) {
+		ret = check_lbs_multiple(o, dev, di, "chunk size", o->chunk);
+		if (ret)
+			return ret;
+		if (o->chunk > max)
+			return usage_err(o->cmd,
+					 "chunk size %" PRIu64 " exceeds the module's max_io_bytes (%" PRIu64 ")",
+					 o->chunk, max);
+		*chunk = o->chunk;
+		return 0;
+	}
+	*chunk = DEFAULT_CHUNK < max ? DEFAULT_CHUNK : max;
+	*chunk -= *chunk % lbs;
+	if (!*chunk) {
+		errmsg("%s: logical block size %u exceeds the module's max_io_bytes (%u)",
+		       dev, di->logical_block_size, ver->max_io_bytes);
 		return EXIT_FAIL;
 	}
 	return 0;

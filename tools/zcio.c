@@ -2,16 +2,19 @@
 /*
  * zcio - command-line front end for /dev/zcio.
  *
- *   zcio info [DEV]            device limits, module version and features
- *   zcio read DEV OFF LEN      device -> file or stdout
- *   zcio write DEV OFF         file or stdin -> device
- *   zcio stats                 module counters
+ *   zcio info [DEV]                 device limits, module version and features
+ *   zcio read DEV OFF LEN           device -> file or stdout
+ *   zcio write DEV OFF              file or stdin -> device
+ *   zcio verify DEV [OFF LEN]       write a pattern, read it back, compare
+ *   zcio bench DEV                  4 KiB random reads: zcio vs pread(2)
+ *   zcio stats                      module counters
  *
- * Exit status: 0 success, 1 I/O or kernel error, 2 usage error.
+ * Exit status: 0 success, 1 I/O or kernel error (or, for verify, a
+ * mismatch), 2 usage error.
  *
  * This file: main(), the command table, top-level help and --version.
  * Each command lives in cmd_<command>.c (read and write share
- * cmd_xfer.c); cli.h lists the other files.
+ * cmd_xfer.c); cli.h lists the other files and how to add a command.
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -29,37 +32,40 @@ static const char *const top_help =
 "Zero-copy block I/O through /dev/zcio ($ZCIO_DEVICE overrides the path).\n"
 "\n"
 "Commands:\n"
-"  info [DEV]                       device limits, module version, features\n"
-"  read DEV OFFSET LENGTH [-o FILE] device -> FILE (default stdout)\n"
-"  write DEV OFFSET [-i FILE] [-l LENGTH]\n"
-"                                   FILE (default stdin) -> device\n"
-"  stats                            module counters\n"
+"  info [DEV]                  device limits, module version, features\n"
+"  read DEV OFFSET LENGTH      device -> FILE (-o) or standard output\n"
+"  write DEV OFFSET            FILE (-i) or standard input -> device\n"
+"  verify DEV [OFFSET LENGTH]  write a pattern, read it back, compare (-f)\n"
+"  bench DEV                   4 KiB random reads, zcio vs pread O_DIRECT\n"
+"  stats                       module counters\n"
 "\n"
-"Options (after the command):\n"
-"  -b SIZE   bytes per ioctl, read/write only (default 1M, a multiple of\n"
-"            the logical block size, at most the module's max_io_bytes)\n"
-"  -q        no transfer summary (read/write)\n"
-"  --json    JSON output; read/write print the summary as one JSON line\n"
-"  -h        help for the command\n"
+"Common options (after the command; 'zcio help COMMAND' lists them all):\n"
+"  -b SIZE   bytes per ioctl (read, write, verify; default 1M)\n"
+"  -q        no summary and no progress line\n"
+"  --json    JSON output\n"
 "\n"
 "SIZE, OFFSET and LENGTH are decimal with an optional k, M, G or T suffix\n"
 "(powers of 1024), e.g. 4k, 1M.\n"
-"Exit status: 0 success, 1 I/O or kernel error, 2 usage error.\n";
+"Exit status: 0 success, 1 I/O or kernel error (verify: data mismatch),\n"
+"2 usage error.\n";
 
 /* ------------------------------------------------------------------ */
 /* main                                                                */
 
-/* The help text and cmd_*() of each command are in cmd_<command>.c. */
-static const struct command {
-	const char *name;
-	const char *shorts;
-	const char *const *help;
-	int (*fn)(struct opts *o);
-} commands[] = {
-	{ "info",  "h",       &info_help,  cmd_info },	/* cmd_info.c */
-	{ "read",  "ho:b:q",  &read_help,  cmd_read },	/* cmd_xfer.c */
-	{ "write", "hi:l:b:q", &write_help, cmd_write },	/* cmd_xfer.c */
-	{ "stats", "h",       &stats_help, cmd_stats },	/* cmd_stats.c */
+/*
+ * The commands: name, short options (getopt), long options (OPT_* bits,
+ * --help always), help text and entry point, the last two in
+ * cmd_<command>.c.  To add one, see the top of cli.h.
+ */
+static const struct command commands[] = {
+	{ "info",   "h",         OPT_JSON, &info_help, cmd_info },
+	{ "read",   "ho:b:q",    OPT_JSON, &read_help, cmd_read },
+	{ "write",  "hi:l:b:q",  OPT_JSON, &write_help, cmd_write },
+	{ "verify", "hb:qf",
+	  OPT_JSON | OPT_SEED | OPT_FORCE | OPT_WRITE_ONLY | OPT_READ_ONLY,
+	  &verify_help, cmd_verify },
+	{ "bench",  "ht:",       OPT_JSON, &bench_help, cmd_bench },
+	{ "stats",  "h",         OPT_JSON, &stats_help, cmd_stats },
 };
 
 static const struct command *find_command(const char *name)
@@ -119,7 +125,7 @@ int main(int argc, char **argv)
 
 	o.cmd = c->name;
 	o.help = *c->help;
-	ret = parse_opts(&o, argc - 1, argv + 1, c->shorts);
+	ret = parse_opts(&o, argc - 1, argv + 1, c);
 	if (ret)
 		return ret < 0 ? finish_stdout(EXIT_OK) : ret;
 	return c->fn(&o);

@@ -19,6 +19,8 @@
  *   FAKE_ZCIO_FAIL_AT   fail a ZCIO_IOC_IO whose range contains this
  *                       byte offset with EIO
  *   FAKE_ZCIO_LOG       append "op offset len result" per ZCIO_IOC_IO
+ *   FAKE_ZCIO_DELAY_US  sleep this long in every ZCIO_IOC_IO (a slow
+ *                       device, for the progress line)
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -153,10 +155,12 @@ static int io_check(const struct zcio_io *io, uint64_t *size)
 static int do_io(struct zcio_io *io)
 {
 	void *buf = (void *)(uintptr_t)io->addr;
-	uint64_t size, n;
+	uint64_t size, n, delay = knob("FAKE_ZCIO_DELAY_US", 0);
 	ssize_t r;
 	int ret;
 
+	if (delay)
+		usleep(delay);
 	ret = io_check(io, &size);
 	if (ret)
 		goto out;
