@@ -6,17 +6,23 @@
 # VM=0 runs the suite on this machine (it must be able to load modules).
 VM ?= 1
 # The kernel to build for: the running one with VM=0, else the newest
-# Debian 6.1, which the guest boots.
+# Debian 6.1, which the guest boots.  A prefix (KVER=6.12) names the newest
+# installed kernel it matches: tests/lib/common.sh's zcio_kver decides.
 ifeq ($(VM),0)
 KVER ?= $(shell uname -r)
-else
-KVER ?= $(shell ls -1 /lib/modules 2>/dev/null | grep '^6\.1\.' | sort -V | tail -n 1)
 endif
+override KVER := $(shell KVER='$(KVER)' bash -c '. "$$0" && zcio_kver' \
+	$(dir $(abspath $(lastword $(MAKEFILE_LIST))))tests/lib/common.sh 2>/dev/null)
+# Kernel headers: KDIR given on the command line or in the environment,
+# else KVER's (derived again in each sub-make: make deps may install it).
 KDIR ?= /lib/modules/$(KVER)/build
 # Only run tests whose path matches this pattern (e.g. T=io/).
 T ?=
 
-export KVER KDIR VM T
+export KVER VM T
+ifneq ($(origin KDIR),file)
+export KDIR
+endif
 
 .PHONY: all module tools tests deps lint check demo bench clean
 

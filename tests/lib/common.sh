@@ -184,18 +184,33 @@ size_bytes() {
 
 # --- harness ---------------------------------------------------------------
 
-# zcio_kver: the kernel version to build for and boot: $KVER if set, else
-# the newest 6.1 that has both a kernel image and modules installed.
+# zcio_kver: the kernel version to build for and boot, from $KVER:
+# - a version /lib/modules has (6.12.95+deb12-amd64): that one;
+# - else a prefix that ends at a version component (6.12, 6.1, 6.1.0-56;
+#   6.1 does not match 6.12): the newest kernel it matches that has both
+#   an image in /boot and its modules;
+# - else (nothing installed matches) $KVER unchanged, so that the caller
+#   names the missing kernel.
+# Unset or empty: the newest installed 6.1, Debian 12's own kernel.
 zcio_kver() {
-	local d best=
-	if [ -n "${KVER:-}" ]; then
-		echo "$KVER"
+	local want=${KVER:-} pfx d v best=
+	if [ -n "$want" ] && [ -d "/lib/modules/$want" ]; then
+		echo "$want"
 		return
 	fi
-	for d in /lib/modules/6.1.*; do
-		[ -f "/boot/vmlinuz-${d##*/}" ] && echo "${d##*/}"
-	done | sort -V | tail -n 1 | { read -r best; [ -n "$best" ] && echo "$best"; } ||
-		die "no Debian 6.1 kernel in /boot and /lib/modules (run tests/deps)"
+	pfx=${want:-6.1}
+	for d in /lib/modules/*; do
+		v=${d##*/}
+		[ -f "/boot/vmlinuz-$v" ] || continue
+		case $v in
+		"$pfx" | "$pfx"[!0-9]*) echo "$v" ;;
+		esac
+	done | sort -V | tail -n 1 | { read -r best; [ -n "$best" ] && echo "$best"; } && return
+	if [ -n "$want" ]; then
+		echo "$want"
+		return
+	fi
+	die "no Debian 6.1 kernel in /boot and /lib/modules (run tests/deps)"
 }
 
 # zcio_cache_dir: a cache directory outside the repo (created on demand).
