@@ -69,6 +69,7 @@ void zcio_req_unmap(struct zcio_req *req)
 {
 	bool is_write = op_is_write(req->opf);
 	struct zcio_bio *zb, *next;
+	unsigned long nr = 0;
 
 	if (!req->bios)
 		return;
@@ -76,9 +77,11 @@ void zcio_req_unmap(struct zcio_req *req)
 		zcio_invalidate_after_write(req->file, req->pos, req->len);
 	for (zb = req->bios; zb; zb = next) {
 		next = zb->next;
+		nr += zb->nr_pages;
 		zcio_bio_unmap_user(&zb->bio, !is_write);
 	}
 	req->bios = NULL;
+	zcio_note_unmap(&req->trace, req->bdev, is_write ? 0 : nr, nr);
 }
 
 static void zcio_account(blk_opf_t opf, u64 bytes, int ret)
@@ -132,6 +135,7 @@ static void zcio_req_io_done(struct zcio_req *req)
 	 * with synchronize_rcu(), until this function has left the hand-over.
 	 */
 	rcu_read_lock();
+	zcio_note_done(&req->trace, req->bdev, zcio_req_result(req));
 	if (req->ctx)
 		zcio_ctx_complete(req);
 	else if (atomic_cmpxchg(&req->state, ZCIO_REQ_WAITING,
@@ -216,7 +220,7 @@ static struct bio *zcio_req_map(struct zcio_req *req, u64 done)
 					 req->uaddr + done, req->len - done,
 					 room);
 	return zcio_bio_map_user(req->bdev, req->opf, req->uaddr + done,
-				 req->len - done, room);
+				 req->len - done, room, &req->trace);
 }
 
 /* Attach @bio to @req and send it to the device. */
@@ -233,6 +237,7 @@ static void zcio_req_submit_bio(struct zcio_req *req, struct bio *bio,
 	bio->bi_end_io = zcio_bio_end_io;
 	atomic_inc(&req->pending);
 	zcio_count(bios, 1);
+	zcio_note_bio(&req->trace, bio, zb->nr_pages);
 	submit_bio(bio);
 }
 
@@ -403,27 +408,35 @@ long zcio_submit_and_wait(struct zcio_xfer *x)
 {
 	blk_opf_t opf = x->opf;
 	u64 len = x->len;
+	struct zcio_trace t;
 	struct zcio_req *req;
 	int ret, err;
 
+	zcio_trace_start(&t, x, false);
 	ret = zcio_sync_page_cache(x->file, opf, x->pos, len);
 	if (ret)
-		goto out;
+		goto out_note;
 	if (zcio_simple_fits(x)) {
-		ret = zcio_io_simple(x);
+		ret = zcio_io_simple(x, &t);
 		if (ret != ZCIO_SIMPLE_FALLBACK)
 			goto out;
 	}
 	req = zcio_req_alloc(x);
 	if (!req) {
 		ret = -ENOMEM;
-		goto out;
+		goto out_note;
 	}
+	req->trace = t;
 	ret = zcio_req_submit(req);
 	zcio_req_put_pending(req);
 	err = zcio_req_wait_and_release(req);
 	if (!ret)
 		ret = err;
+	goto out;
+
+out_note:
+	/* The request failed before it had a bio. */
+	zcio_note_done(&t, zcio_file_bdev(x->file), ret);
 out:
 	zcio_account(opf, len, ret);
 	if (ret)
@@ -452,6 +465,8 @@ int zcio_submit_async(struct zcio_ctx *ctx, struct zcio_xfer *x, u64 tag,
 	req = zcio_req_alloc(x);
 	if (!req)
 		return -ENOMEM;
+	if (!error && x->len)
+		zcio_trace_start(&req->trace, x, true);
 	req->ctx = ctx;
 	req->tag = tag;
 	refcount_inc(&ctx->ref);

@@ -122,6 +122,7 @@ int zcio_bio_add_pages(struct bio *bio, struct page **pages,
  * @len:	bytes wanted, nonzero
  * @room:	zcio_bio_size(N) bytes for the bio, N at least the pages
  *		[@uaddr, @uaddr + @len) spans, or NULL to allocate it
+ * @t:		the request's trace state: a partial mapping is noted
  *
  * Pins the pages behind the buffer and builds one bio against @bdev with
  * them.  The bio may cover less than @len: pin_user_pages_fast() may pin
@@ -134,7 +135,8 @@ int zcio_bio_add_pages(struct bio *bio, struct page **pages,
  */
 struct bio *zcio_bio_map_user(struct block_device *bdev, blk_opf_t opf,
 			      unsigned long uaddr, u64 len,
-			      struct zcio_bio *room)
+			      struct zcio_bio *room,
+			      const struct zcio_trace *t)
 {
 	unsigned int gup_flags = op_is_write(opf) ? 0 : FOLL_WRITE;
 	unsigned int nr_want, nr_pinned;
@@ -163,6 +165,8 @@ struct bio *zcio_bio_map_user(struct block_device *bdev, blk_opf_t opf,
 		ret = -EFAULT;
 		goto out_unpin;
 	}
+	if (bytes < len)
+		zcio_note_partial(t, bdev, bytes, len, nr_pinned, nr_want);
 	zb->nr_pages = zcio_span_pages(uaddr, bytes);
 	zcio_unpin(zb->pages + zb->nr_pages, nr_pinned - zb->nr_pages);
 	ret = zcio_bio_add_pages(&zb->bio, zb->pages, uaddr, bytes);

@@ -47,11 +47,23 @@ static int zcio_simple_pin(unsigned long uaddr, unsigned int nr,
 	return ZCIO_SIMPLE_FALLBACK;
 }
 
+/* What the bio's completion needs: bi_private points at it. */
+struct zcio_simple_done {
+	struct completion done;
+	const struct zcio_trace *trace;
+	u64 len;
+};
+
 static void zcio_simple_end_io(struct bio *bio)
 {
+	struct zcio_simple_done *sd = bio->bi_private;
+
 	/* As zcio_req_io_done(): lets zcio_exit() wait for this to return. */
 	rcu_read_lock();
-	complete(bio->bi_private);
+	zcio_note_done(sd->trace, bio->bi_bdev,
+		       bio->bi_status ? blk_status_to_errno(bio->bi_status) :
+					sd->len);
+	complete(&sd->done);
 	rcu_read_unlock();
 }
 
@@ -80,18 +92,20 @@ static void zcio_simple_wait(struct bio *bio, struct completion *done)
  * zcio_io_simple - transfer a small validated buffer with a bio on the stack
  * @x:		the transfer; zcio_simple_fits() said yes.  The caller keeps
  *		its references.
+ * @t:		the request's trace state
  *
  * Return: 0, a negative errno, or ZCIO_SIMPLE_FALLBACK before any I/O
  * when the pages could not all be pinned: then the caller takes the
  * general path.
  */
-int zcio_io_simple(struct zcio_xfer *x)
+int zcio_io_simple(struct zcio_xfer *x, const struct zcio_trace *t)
 {
-	unsigned int gup_flags = op_is_write(x->opf) ? 0 : FOLL_WRITE;
+	bool is_write = op_is_write(x->opf);
+	unsigned int gup_flags = is_write ? 0 : FOLL_WRITE;
 	struct block_device *bdev = zcio_file_bdev(x->file);
+	struct zcio_simple_done sd = { .trace = t, .len = x->len };
 	struct bio_vec vecs[ZCIO_SIMPLE_VECS];
 	struct page *pages[ZCIO_SIMPLE_VECS];
-	DECLARE_COMPLETION_ONSTACK(done);
 	unsigned int nr = 0;
 	struct bio bio;
 	int ret;
@@ -102,29 +116,38 @@ int zcio_io_simple(struct zcio_xfer *x)
 	} else {
 		nr = zcio_span_pages(x->uaddr, x->len);
 		ret = zcio_simple_pin(x->uaddr, nr, gup_flags, pages);
-		if (ret)
+		if (ret == ZCIO_SIMPLE_FALLBACK)
 			return ret;
+		if (ret) {
+			zcio_note_done(t, bdev, ret);
+			return ret;
+		}
 		bio_init(&bio, bdev, vecs, nr, x->opf);
 		ret = zcio_bio_add_pages(&bio, pages, x->uaddr, x->len);
-		if (ret)
+		if (ret) {
+			zcio_note_done(t, bdev, ret);
 			goto out_unpin;
+		}
 	}
+	init_completion(&sd.done);
 	bio.bi_iter.bi_sector = x->pos >> SECTOR_SHIFT;
-	bio.bi_private = &done;
+	bio.bi_private = &sd;
 	bio.bi_end_io = zcio_simple_end_io;
-	if (op_is_write(x->opf))
+	if (is_write)
 		task_io_account_write(x->len);
 	zcio_count(bios, 1);
+	zcio_note_bio(t, &bio, nr);
 	submit_bio(&bio);
-	zcio_simple_wait(&bio, &done);
+	zcio_simple_wait(&bio, &sd.done);
 	ret = blk_status_to_errno(bio.bi_status);
-	if (op_is_write(x->opf) && !ret)
+	if (is_write && !ret)
 		zcio_invalidate_after_write(x->file, x->pos, x->len);
 out_unpin:
 	if (nr) {
-		unpin_user_pages_dirty_lock(pages, nr, !op_is_write(x->opf));
+		unpin_user_pages_dirty_lock(pages, nr, !is_write);
 		zcio_count(unpins, nr);
 	}
+	zcio_note_unmap(t, bdev, is_write ? 0 : nr, nr);
 	bio_uninit(&bio);
 	return ret;
 }

@@ -164,6 +164,16 @@ struct zcio_xfer {
 	loff_t pos;
 };
 
+/**
+ * struct zcio_trace - a request as traces see it (note.c)
+ * @id:		its id in blktrace notes and tracepoints; 0: not traced
+ * @start_ns:	when it started, for the latency in the "done" note
+ */
+struct zcio_trace {
+	u64 id;
+	u64 start_ns;
+};
+
 /* Who releases a request: the waiting caller, or the completion work. */
 enum zcio_req_state {
 	ZCIO_REQ_WAITING,	/* bios in flight, caller waiting */
@@ -191,6 +201,7 @@ enum zcio_req_state {
  * @state:	enum zcio_req_state, decides who releases the request
  * @done:	completed when @pending drops to zero
  * @release_work: releases an abandoned request in process context
+ * @trace:	its id and start time if it is traced
  * @room:	room for the first bio of a small request, or NULL; points
  *		behind the request in the same allocation
  */
@@ -212,6 +223,7 @@ struct zcio_req {
 	atomic_t state;
 	struct completion done;
 	struct work_struct release_work;
+	struct zcio_trace trace;
 	struct zcio_bio *room;
 };
 
@@ -250,11 +262,60 @@ long zcio_ioctl_unregister(struct zcio_ctx *ctx);
 struct zcio_rbufs *zcio_rbufs_get(struct zcio_ctx *ctx);
 void zcio_rbufs_put(struct zcio_rbufs *rbufs);
 
+/* note.c: each zcio_note_*() does nothing for an untraced request. */
+void zcio_trace_start(struct zcio_trace *t, const struct zcio_xfer *x,
+		      bool async);
+void __zcio_note_bio(const struct zcio_trace *t, const struct bio *bio,
+		     unsigned int nr_pages);
+void __zcio_note_partial(const struct zcio_trace *t,
+			 struct block_device *bdev, u64 mapped, u64 wanted,
+			 unsigned int pinned, unsigned int asked);
+void __zcio_note_done(const struct zcio_trace *t, struct block_device *bdev,
+		      long result);
+void __zcio_note_unmap(const struct zcio_trace *t, struct block_device *bdev,
+		       unsigned long dirtied, unsigned long unpinned);
+
+/* A bio about to be submitted, with @nr_pages pinned for it. */
+static inline void zcio_note_bio(const struct zcio_trace *t,
+				 const struct bio *bio, unsigned int nr_pages)
+{
+	if (unlikely(t->id))
+		__zcio_note_bio(t, bio, nr_pages);
+}
+
+/* A bio maps @mapped of the @wanted bytes left: @pinned of @asked pages. */
+static inline void zcio_note_partial(const struct zcio_trace *t,
+				     struct block_device *bdev, u64 mapped,
+				     u64 wanted, unsigned int pinned,
+				     unsigned int asked)
+{
+	if (unlikely(t->id))
+		__zcio_note_partial(t, bdev, mapped, wanted, pinned, asked);
+}
+
+/* Every bio has ended: @result is bytes or -errno. */
+static inline void zcio_note_done(const struct zcio_trace *t,
+				  struct block_device *bdev, long result)
+{
+	if (unlikely(t->id))
+		__zcio_note_done(t, bdev, result);
+}
+
+/* The pages are released: @dirtied of @unpinned marked dirty. */
+static inline void zcio_note_unmap(const struct zcio_trace *t,
+				   struct block_device *bdev,
+				   unsigned long dirtied, unsigned long unpinned)
+{
+	if (unlikely(t->id))
+		__zcio_note_unmap(t, bdev, dirtied, unpinned);
+}
+
 /* map.c */
 size_t zcio_bio_size(unsigned int nr);
 struct bio *zcio_bio_map_user(struct block_device *bdev, blk_opf_t opf,
 			      unsigned long uaddr, u64 len,
-			      struct zcio_bio *room);
+			      struct zcio_bio *room,
+			      const struct zcio_trace *t);
 struct bio *zcio_bio_map_rbuf(struct block_device *bdev, blk_opf_t opf,
 			      const struct zcio_rbuf *rbuf, u64 off, u64 len,
 			      struct zcio_bio *room);
@@ -277,7 +338,7 @@ void zcio_invalidate_after_write(struct file *file, loff_t pos, u64 len);
 /* simple.c */
 #define ZCIO_SIMPLE_FALLBACK	1
 bool zcio_simple_fits(const struct zcio_xfer *x);
-int zcio_io_simple(struct zcio_xfer *x);
+int zcio_io_simple(struct zcio_xfer *x, const struct zcio_trace *t);
 int zcio_req_result(const struct zcio_req *req);
 
 /* stats.c */
