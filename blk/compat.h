@@ -38,4 +38,24 @@ static inline bool zcio_bdev_can_poll(struct block_device *bdev)
 #define zcio_fd_file(f)	((f).file)
 #endif
 
+/*
+ * 6.11 made "rotational" the queue feature BLK_FEAT_ROTATIONAL; 7.0 added
+ * bdev_rot() and 7.1 removed bdev_nonrot().
+ */
+static inline bool zcio_bdev_nonrot(struct block_device *bdev)
+{
+#ifdef BLK_FEAT_ROTATIONAL
+	return !(bdev_get_queue(bdev)->limits.features & BLK_FEAT_ROTATIONAL);
+#else
+	return bdev_nonrot(bdev);
+#endif
+}
+
+/* 7.3 renamed struct bvec_iter's bi_bvec_done to bi_offset. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 3, 0)
+#define zcio_bvec_done(iter)	((iter)->bi_offset)
+#else
+#define zcio_bvec_done(iter)	((iter)->bi_bvec_done)
+#endif
+
 #endif /* ZCIO_COMPAT_H */
