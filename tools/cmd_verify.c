@@ -61,6 +61,7 @@ const char *const verify_help =
 "  -q              no summary, no progress line (mismatches still shown)\n"
 "  --json          the outcome as one JSON line on stdout\n"
 "  -h              this help\n"
+"The mismatches and the summary go to stderr, the progress on a terminal.\n"
 "Exit status: 0 match (or written), 1 mismatch or I/O error, 2 usage error.\n";
 
 struct mismatch {
