@@ -13,6 +13,7 @@
  *   cmd_xfer.c   zcio read and zcio write
  *   cmd_verify.c zcio verify
  *   cmd_bench.c  zcio bench
+ *   cmd_trace.c  zcio trace (trace_report.c: the report, trace.h)
  *
  * Adding a command: write cmd_<name>.c with its help text and entry
  * point, declare both at the end of this file, add a line to the
@@ -48,6 +49,7 @@
 #define OPT_FORCE	(1U << 2)	/* --force (-f) */
 #define OPT_WRITE_ONLY	(1U << 3)	/* --write-only */
 #define OPT_READ_ONLY	(1U << 4)	/* --read-only, --check */
+#define OPT_BTT		(1U << 5)	/* --btt */
 
 /* The parsed command line of one command. */
 struct opts {
@@ -64,6 +66,7 @@ struct opts {
 	bool force;		/* -f, --force */
 	bool write_only;	/* --write-only */
 	bool read_only;		/* --read-only, --check */
+	bool btt;		/* --btt */
 	double seconds;		/* -t, 0 if not given */
 	char **args;		/* positional arguments */
 	int nargs;
@@ -143,6 +146,7 @@ extern const char *const read_help;	/* cmd_xfer.c */
 extern const char *const write_help;	/* cmd_xfer.c */
 extern const char *const verify_help;	/* cmd_verify.c */
 extern const char *const bench_help;	/* cmd_bench.c */
+extern const char *const trace_help;	/* cmd_trace.c */
 
 int cmd_info(struct opts *o);
 int cmd_stats(struct opts *o);
@@ -150,5 +154,6 @@ int cmd_read(struct opts *o);
 int cmd_write(struct opts *o);
 int cmd_verify(struct opts *o);
 int cmd_bench(struct opts *o);
+int cmd_trace(struct opts *o);
 
 #endif /* ZCIO_CLI_H */

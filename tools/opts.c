@@ -20,6 +20,7 @@ enum {
 	LONG_SEED,
 	LONG_WRITE_ONLY,
 	LONG_READ_ONLY,
+	LONG_BTT,
 };
 
 #define MAX_SECONDS	86400.0
@@ -116,6 +117,7 @@ static const struct {
 	{ OPT_WRITE_ONLY, { "write-only", no_argument, NULL, LONG_WRITE_ONLY } },
 	{ OPT_READ_ONLY,  { "read-only", no_argument, NULL, LONG_READ_ONLY } },
 	{ OPT_READ_ONLY,  { "check", no_argument, NULL, LONG_READ_ONLY } },
+	{ OPT_BTT,	  { "btt", no_argument, NULL, LONG_BTT } },
 };
 
 #define NR_LONG_OPTS	(sizeof(long_opts) / sizeof(long_opts[0]))
@@ -171,6 +173,9 @@ static int parse_one(struct opts *o, int c, const char *arg)
 		return 0;
 	case LONG_READ_ONLY:
 		o->read_only = true;
+		return 0;
+	case LONG_BTT:
+		o->btt = true;
 		return 0;
 	default:
 		return bad_option(o->cmd);

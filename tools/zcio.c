@@ -38,6 +38,7 @@ static const char *const top_help =
 "  verify DEV [OFFSET LENGTH]  write a pattern, read it back, compare (-f)\n"
 "  bench DEV                   4 KiB random reads, zcio vs pread O_DIRECT\n"
 "  stats                       module counters\n"
+"  trace DEV -- CMD [ARGS]     blktrace of DEV while CMD runs, per zcio request\n"
 "\n"
 "Common options (after the command; 'zcio help COMMAND' lists them all):\n"
 "  -b SIZE   bytes per ioctl (read, write, verify; default 1M)\n"
@@ -66,6 +67,7 @@ static const struct command commands[] = {
 	  &verify_help, cmd_verify },
 	{ "bench",  "ht:",       OPT_JSON, &bench_help, cmd_bench },
 	{ "stats",  "h",         OPT_JSON, &stats_help, cmd_stats },
+	{ "trace",  "ho:",       OPT_BTT, &trace_help, cmd_trace },
 };
 
 static const struct command *find_command(const char *name)
