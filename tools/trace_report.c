@@ -565,8 +565,12 @@ static long match_queue(struct report *rp, const struct bpline *ev)
 	return -1;
 }
 
+/* Sectors of @b in [@s, @s + @n); a data-less bio (flush) counts 1 at its sector. */
 static uint64_t overlap(const struct zbio *b, uint64_t s, uint64_t n)
 {
+	if (!b->sectors || !n)
+		return !b->sectors && !n && b->disk_sector == s;
+
 	uint64_t lo = s > b->disk_sector ? s : b->disk_sector;
 	uint64_t hi = s + n < b->disk_sector + b->sectors ?
 		      s + n : b->disk_sector + b->sectors;
@@ -586,7 +590,7 @@ static void charge(struct report *rp, size_t i, int a, uint64_t ov,
 	b->count[a]++;
 	if (a == 'C' - 'A') {
 		b->t_c = t;
-		if (b->cover[a] >= b->sectors)
+		if (b->cover[a] >= (b->sectors ? b->sectors : 1))
 			b->active = false;
 	}
 }
@@ -622,13 +626,13 @@ static int attribute_range(struct report *rp, size_t item)
 	unsigned int more = 0, nclaims = 0;
 	size_t i;
 
-	for (i = 0; n && i < rp->nbios && nclaims < MAX_CLAIMS; i++) {
+	for (i = 0; i < rp->nbios && nclaims < MAX_CLAIMS; i++) {
 		struct zbio *b = &rp->bios[i];
 
 		if (!bio_live(rp, b))
 			continue;
 		ov = overlap(b, s, n);
-		if (!ov || (a >= 0 && b->cover[a] >= b->sectors) ||
+		if (!ov || (a >= 0 && b->cover[a] >= (b->sectors ? b->sectors : 1)) ||
 		    claimed_by_older(rp, claims, nclaims, b, s, n))
 			continue;
 		charge(rp, i, a, ov, ev->r->time);
@@ -892,6 +896,7 @@ static void print_other(FILE *out, const struct report *rp)
 static void print_summary(FILE *out, const struct report *rp)
 {
 	unsigned long nbios = 0, errors = 0, reads = 0, writes = 0, open = 0;
+	unsigned long others = 0;
 	size_t i;
 
 	for (i = 0; i < rp->nbios; i++)
@@ -902,11 +907,15 @@ static void print_summary(FILE *out, const struct report *rp)
 
 		errors += rp->reqs[i].error;
 		open += !rp->reqs[i].finished;
-		reads += s[0] == 'R';
-		writes += s[0] == 'W';
+		reads += !strncmp(s, "R ", 2);
+		writes += !strncmp(s, "W ", 2);
 	}
-	fprintf(out, "summary: %zu zcio request%s (%lu R, %lu W), %lu bio%s, %lu error%s",
-		rp->nreqs, rp->nreqs == 1 ? "" : "s", reads, writes, nbios,
+	others = rp->nreqs - reads - writes;
+	fprintf(out, "summary: %zu zcio request%s (%lu R, %lu W", rp->nreqs,
+		rp->nreqs == 1 ? "" : "s", reads, writes);
+	if (others)
+		fprintf(out, ", %lu other", others);
+	fprintf(out, "), %lu bio%s, %lu error%s", nbios,
 		nbios == 1 ? "" : "s", errors, errors == 1 ? "" : "s");
 	if (open)
 		fprintf(out, ", %lu unfinished", open);
