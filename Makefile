@@ -196,7 +196,13 @@ dkms-src: check-version
 		$(INSTALL) -D -m 644 $$f $(DESTDIR)$(DKMS_SRCDIR)/$$f || exit 1; \
 	done
 
-dkms-install: dkms-src
+# A version added before (a reinstall) is removed first: dkms add refuses it.
+dkms-install: check-version
+	@if dkms status zcio/$(ZCIO_VERSION) 2>/dev/null | grep -q .; then \
+		echo "dkms remove zcio/$(ZCIO_VERSION) --all"; \
+		dkms remove zcio/$(ZCIO_VERSION) --all || exit 1; \
+	fi
+	$(MAKE) --no-print-directory dkms-src DESTDIR=
 	dkms add zcio/$(ZCIO_VERSION)
 	dkms build zcio/$(ZCIO_VERSION) $(addprefix -k ,$(DKMS_KVERS))
 	dkms install zcio/$(ZCIO_VERSION) $(addprefix -k ,$(DKMS_KVERS))
