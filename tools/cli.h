@@ -13,6 +13,8 @@
  *   cmd_xfer.c   zcio read and zcio write
  *   cmd_verify.c zcio verify
  *   cmd_bench.c  zcio bench
+ *   cmd_ops.c    zcio flush, discard, zeroes, secure-erase; the request
+ *                options of read and write (--fua ... --bio-size)
  *   cmd_trace.c  zcio trace (trace_report.c: the report, trace.h)
  *
  * Adding a command: write cmd_<name>.c with its help text and entry
@@ -49,6 +51,15 @@
 #define OPT_FORCE	(1U << 2)	/* --force (-f) */
 #define OPT_WRITE_ONLY	(1U << 3)	/* --write-only */
 #define OPT_READ_ONLY	(1U << 4)	/* --read-only, --check */
+#define OPT_REQ		(1U << 16)	/* --fua ... --ioprio, --bio-size (cmd_ops.c) */
+#define OPT_NO_UNMAP	(1U << 17)	/* --no-unmap (cmd_ops.c) */
+
+/* getopt_long() values of the options parse_ops_opt() takes */
+enum {
+	LONG_FUA = 0x200, LONG_PREFLUSH, LONG_NOMERGE, LONG_META, LONG_SYNC,
+	LONG_IDLE, LONG_EXACT, LONG_NOPLUG, LONG_IOPRIO, LONG_BIO_SIZE,
+	LONG_NO_UNMAP, LONG_OPS_END
+};
 #define OPT_BTT		(1U << 5)	/* --btt */
 
 /* The parsed command line of one command. */
@@ -68,6 +79,9 @@ struct opts {
 	bool read_only;		/* --read-only, --check */
 	bool btt;		/* --btt */
 	double seconds;		/* -t, 0 if not given */
+	uint32_t io_flags;	/* ZCIO_IO_* of --fua ... --no-unmap */
+	uint16_t ioprio;	/* --ioprio, 0 if not given */
+	uint32_t bio_size;	/* --bio-size, 0 if not given */
 	char **args;		/* positional arguments */
 	int nargs;
 };
@@ -154,6 +168,22 @@ int cmd_read(struct opts *o);
 int cmd_write(struct opts *o);
 int cmd_verify(struct opts *o);
 int cmd_bench(struct opts *o);
+
+/* cmd_ops.c */
+extern const char *const flush_help;
+extern const char *const discard_help;
+extern const char *const zeroes_help;
+extern const char *const secure_erase_help;
+int cmd_flush(struct opts *o);
+int cmd_discard(struct opts *o);
+int cmd_zeroes(struct opts *o);
+int cmd_secure_erase(struct opts *o);
+int parse_ops_opt(struct opts *o, int c, const char *arg);
+int check_ops_opts(const struct opts *o, unsigned int op, const char *dev,
+		   const struct zcio_devinfo *di);
+int64_t ops_pio(int zfd, const struct opts *o, unsigned int op, int fd,
+		void *buf, uint64_t len, uint64_t offset);
+const char *ops_hint(const struct opts *o, int err);
 int cmd_trace(struct opts *o);
 
 #endif /* ZCIO_CLI_H */

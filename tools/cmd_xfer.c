@@ -35,6 +35,8 @@ const char *const read_help =
 "  -q        no summary, no end-of-device note, no progress line\n"
 "  --json    summary as one JSON line on stderr (with any I/O error)\n"
 "  -h        this help\n"
+"  --nomerge --meta --sync --idle --noplug  request flags (docs/ops.md)\n"
+"  --ioprio CLASS:LEVEL --bio-size SIZE  I/O priority (rt|be:0-7, idle), bio cap\n"
 "\n"
 "The summary goes to stderr: N bytes (X MB, Y MiB) copied, S s, R MB/s.\n"
 "When stderr is a terminal, a progress line shows there during the copy\n"
@@ -60,6 +62,8 @@ const char *const write_help =
 "  -q        no summary and no progress line\n"
 "  --json    summary as one JSON line on stdout (with any I/O error)\n"
 "  -h        this help\n"
+"  --fua --preflush --exact --nomerge --meta --sync --idle --noplug  flags\n"
+"  --ioprio CLASS:LEVEL --bio-size SIZE  I/O priority (rt|be:0-7, idle), bio cap\n"
 "\n"
 "The summary goes to stderr, as for read, and so does a progress line\n"
 "while the copy runs, if stderr is a terminal.\n"
@@ -107,8 +111,9 @@ xfer_fail(struct xfer *x, enum err_src src, int err, const char *fmt, ...)
 static void dev_fail(struct xfer *x, int err, uint64_t off)
 {
 	x->err_offset = off;
-	xfer_fail(x, SRC_DEVICE, err, "%s %s at offset %" PRIu64 ": %s",
-		  zcio_op_name(x->op), x->dev, off, zcio_strerror(err));
+	xfer_fail(x, SRC_DEVICE, err, "%s %s at offset %" PRIu64 ": %s%s",
+		  zcio_op_name(x->op), x->dev, off, zcio_strerror(err),
+		  ops_hint(x->o, err));
 }
 
 static int wait_fd(int fd, short events)
@@ -187,6 +192,8 @@ static int xfer_check_args(struct xfer *x)
 	int ret;
 
 	ret = check_multiple(x, "offset", x->offset);
+	if (!ret)
+		ret = check_ops_opts(x->o, x->op, x->dev, &x->di);
 	if (!ret && x->o->length_set)
 		ret = check_multiple(x, "length", x->length);
 	if (!ret)
@@ -293,7 +300,7 @@ static void read_loop(struct xfer *x)
 		if (n > x->chunk)
 			n = x->chunk;
 		off = x->offset + x->done;
-		r = zcio_pread(x->zfd, x->dfd, x->buf, n, off);
+		r = ops_pio(x->zfd, x->o, ZCIO_OP_READ, x->dfd, x->buf, n, off);
 		x->ioctls++;
 		if (r < 0) {
 			dev_fail(x, r, off);
@@ -332,7 +339,7 @@ static bool write_chunk(struct xfer *x)
 	}
 	full = got - got % lbs;
 	if (full) {
-		r = zcio_pwrite(x->zfd, x->dfd, x->buf, full, off);
+		r = ops_pio(x->zfd, x->o, ZCIO_OP_WRITE, x->dfd, x->buf, full, off);
 		x->ioctls++;
 		if (r < 0) {
 			dev_fail(x, r, off);

@@ -118,6 +118,17 @@ static const struct {
 	{ OPT_READ_ONLY,  { "read-only", no_argument, NULL, LONG_READ_ONLY } },
 	{ OPT_READ_ONLY,  { "check", no_argument, NULL, LONG_READ_ONLY } },
 	{ OPT_BTT,	  { "btt", no_argument, NULL, LONG_BTT } },
+	{ OPT_REQ,	  { "fua", no_argument, NULL, LONG_FUA } },
+	{ OPT_REQ,	  { "preflush", no_argument, NULL, LONG_PREFLUSH } },
+	{ OPT_REQ,	  { "nomerge", no_argument, NULL, LONG_NOMERGE } },
+	{ OPT_REQ,	  { "meta", no_argument, NULL, LONG_META } },
+	{ OPT_REQ,	  { "sync", no_argument, NULL, LONG_SYNC } },
+	{ OPT_REQ,	  { "idle", no_argument, NULL, LONG_IDLE } },
+	{ OPT_REQ,	  { "exact", no_argument, NULL, LONG_EXACT } },
+	{ OPT_REQ,	  { "noplug", no_argument, NULL, LONG_NOPLUG } },
+	{ OPT_REQ,	  { "ioprio", required_argument, NULL, LONG_IOPRIO } },
+	{ OPT_REQ,	  { "bio-size", required_argument, NULL, LONG_BIO_SIZE } },
+	{ OPT_NO_UNMAP,	  { "no-unmap", no_argument, NULL, LONG_NO_UNMAP } },
 };
 
 #define NR_LONG_OPTS	(sizeof(long_opts) / sizeof(long_opts[0]))
@@ -178,6 +189,8 @@ static int parse_one(struct opts *o, int c, const char *arg)
 		o->btt = true;
 		return 0;
 	default:
+		if (c >= LONG_FUA && c < LONG_OPS_END)
+			return parse_ops_opt(o, c, arg);
 		return bad_option(o->cmd);
 	}
 }

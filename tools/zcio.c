@@ -38,17 +38,18 @@ static const char *const top_help =
 "  verify DEV [OFFSET LENGTH]  write a pattern, read it back, compare (-f)\n"
 "  bench DEV                   4 KiB random reads, zcio vs pread O_DIRECT\n"
 "  stats                       module counters\n"
+"  flush DEV                   flush the device's volatile write cache\n"
+"  discard DEV OFFSET LENGTH   discard a range (as BLKDISCARD)\n"
+"  zeroes DEV OFFSET LENGTH    write zeroes to a range (as BLKZEROOUT)\n"
+"  secure-erase DEV OFF LEN    erase a range for good (as BLKSECDISCARD)\n"
 "  trace DEV -- CMD [ARGS]     blktrace of DEV while CMD runs, per zcio request\n"
 "\n"
 "Common options (after the command; 'zcio help COMMAND' lists them all):\n"
 "  -b SIZE   bytes per ioctl (read, write, verify; default 1M)\n"
 "  -q        no summary and no progress line\n"
 "  --json    JSON output\n"
-"\n"
-"SIZE, OFFSET and LENGTH are decimal with an optional k, M, G or T suffix\n"
-"(powers of 1024), e.g. 4k, 1M.\n"
-"Exit status: 0 success, 1 I/O or kernel error (verify: data mismatch),\n"
-"2 usage error.\n";
+"SIZE, OFFSET and LENGTH: decimal, optional k/M/G/T suffix (powers of 1024).\n"
+"Exit status: 0 success, 1 I/O or kernel error (verify: mismatch), 2 usage error.\n";
 
 /* ------------------------------------------------------------------ */
 /* main                                                                */
@@ -60,13 +61,17 @@ static const char *const top_help =
  */
 static const struct command commands[] = {
 	{ "info",   "h",         OPT_JSON, &info_help, cmd_info },
-	{ "read",   "ho:b:q",    OPT_JSON, &read_help, cmd_read },
-	{ "write",  "hi:l:b:q",  OPT_JSON, &write_help, cmd_write },
+	{ "read",   "ho:b:q",    OPT_JSON | OPT_REQ, &read_help, cmd_read },
+	{ "write",  "hi:l:b:q",  OPT_JSON | OPT_REQ, &write_help, cmd_write },
 	{ "verify", "hb:qf",
 	  OPT_JSON | OPT_SEED | OPT_FORCE | OPT_WRITE_ONLY | OPT_READ_ONLY,
 	  &verify_help, cmd_verify },
 	{ "bench",  "ht:",       OPT_JSON, &bench_help, cmd_bench },
 	{ "stats",  "h",         OPT_JSON, &stats_help, cmd_stats },
+	{ "flush",  "hq",        OPT_JSON, &flush_help, cmd_flush },
+	{ "discard", "hq",       OPT_JSON, &discard_help, cmd_discard },
+	{ "zeroes", "hq",        OPT_JSON | OPT_NO_UNMAP, &zeroes_help, cmd_zeroes },
+	{ "secure-erase", "hq",  OPT_JSON, &secure_erase_help, cmd_secure_erase },
 	{ "trace",  "ho:",       OPT_BTT, &trace_help, cmd_trace },
 };
 

@@ -240,6 +240,10 @@ const char *zcio_op_name(unsigned int op)
 	switch (op) {
 	case ZCIO_OP_READ: return "read";
 	case ZCIO_OP_WRITE: return "write";
+	case ZCIO_OP_FLUSH: return "flush";
+	case ZCIO_OP_DISCARD: return "discard";
+	case ZCIO_OP_SECURE_ERASE: return "secure-erase";
+	case ZCIO_OP_WRITE_ZEROES: return "zeroes";
 	}
 	return NULL;
 }
@@ -253,6 +257,8 @@ const char *zcio_feature_name(uint64_t bit)
 	case ZCIO_FEAT_ASYNC: return "async";
 	case ZCIO_FEAT_REGBUF: return "regbuf";
 	case ZCIO_FEAT_POLLED: return "polled";
+	case ZCIO_FEAT_REQFLAGS: return "reqflags";
+	case ZCIO_FEAT_NONDATA: return "nondata";
 	}
 	return NULL;
 }

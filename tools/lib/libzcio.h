@@ -170,7 +170,7 @@ size_t zcio_buf_align(const struct zcio_devinfo *di);
 int zcio_buf_alloc(void **bufp, size_t len, size_t align);
 void zcio_buf_free(void *buf);
 
-/* "read", "write" or NULL for an unknown op. */
+/* "read", "write", "flush", "discard", "secure-erase", "zeroes" or NULL. */
 const char *zcio_op_name(unsigned int op);
 
 /*

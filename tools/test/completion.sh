@@ -53,7 +53,7 @@ sorted() {	# sorted WORD...: the words sorted, one line
 }
 
 # --- the command list and the options agree with the CLI ----------------
-mapfile -t cmds < <("$ZCIO" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z]\{1,\}\) .*/\1/p')
+mapfile -t cmds < <("$ZCIO" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z-]*\) .*/\1/p')
 [ "${#cmds[@]}" -ge 6 ] || fail "cannot read the commands from zcio --help"
 want "$(sorted "${cmds[@]}" help)" zcio ''
 want "$(sorted "${cmds[@]}")" zcio help ''
