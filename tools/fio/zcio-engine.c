@@ -9,6 +9,10 @@
  *   zcio_registered=0|1	register fio's I/O buffers once
  *				(ZCIO_IOC_REGISTER) and use ZCIO_IO_FIXED
  *   zcio_hipri=0|1		ZCIO_IO_HIPRI on every I/O (polled completion)
+ *   zcio_fua=0|1		ZCIO_IO_FUA on every write
+ *   zcio_bio_size=SIZE		no bio larger than SIZE (@bio_bytes)
+ *
+ * Trims are ZCIO_OP_DISCARD, synchronous (ZCIO_IOC_IO) in both modes.
  *
  * Each fio thread (or process) opens /dev/zcio once, in ->init, and checks
  * that the loaded module has the features the job asks for.  Each fio file
@@ -48,6 +52,8 @@ struct zcio_fio_options {
 	unsigned int mode;
 	unsigned int registered;
 	unsigned int hipri;
+	unsigned int fua;
+	unsigned long long bio_size;
 };
 
 static struct fio_option options[] = {
@@ -92,6 +98,26 @@ static struct fio_option options[] = {
 		.group	= FIO_OPT_G_INVALID,
 	},
 	{
+		.name	= "zcio_fua",
+		.lname	= "zcio FUA writes",
+		.type	= FIO_OPT_BOOL,
+		.off1	= offsetof(struct zcio_fio_options, fua),
+		.help	= "Write with FUA: on media at completion (ZCIO_IO_FUA)",
+		.def	= "0",
+		.category = FIO_OPT_C_ENGINE,
+		.group	= FIO_OPT_G_INVALID,
+	},
+	{
+		.name	= "zcio_bio_size",
+		.lname	= "zcio bio size",
+		.type	= FIO_OPT_STR_VAL,
+		.off1	= offsetof(struct zcio_fio_options, bio_size),
+		.help	= "Cap each bio at this many bytes (0: no cap)",
+		.def	= "0",
+		.category = FIO_OPT_C_ENGINE,
+		.group	= FIO_OPT_G_INVALID,
+	},
+	{
 		.name	= NULL,
 	},
 };
@@ -102,6 +128,8 @@ struct zcio_fio_data {
 	struct zcio_version ver;
 	unsigned int mode;		/* enum zcio_fio_mode */
 	__u32 io_flags;			/* added to every zcio_io: HIPRI */
+	__u32 write_flags;		/* and to every write: FUA */
+	__u32 bio_bytes;		/* zcio_bio_size */
 	bool registered;		/* buffers registered: ZCIO_IO_FIXED */
 	bool buf_per_io_u;		/* buffer io_u->index is io_u->buf;
 					 * else buffer 0 starts at reg_base */
@@ -129,6 +157,8 @@ static const struct {
 	{ ZCIO_FEAT_ASYNC, "zcio_mode=async (ZCIO_FEAT_ASYNC)" },
 	{ ZCIO_FEAT_REGBUF, "zcio_registered=1 (ZCIO_FEAT_REGBUF)" },
 	{ ZCIO_FEAT_POLLED, "zcio_hipri=1 (ZCIO_FEAT_POLLED)" },
+	{ ZCIO_FEAT_REQFLAGS, "zcio_fua=1 or zcio_bio_size (ZCIO_FEAT_REQFLAGS)" },
+	{ ZCIO_FEAT_NONDATA, "trim (ZCIO_FEAT_NONDATA)" },
 };
 
 static void zcio_fio_free(struct zcio_fio_data *zd)
@@ -215,6 +245,22 @@ static int zcio_fio_init(struct thread_data *td)
 		need |= ZCIO_FEAT_POLLED;
 		zd->io_flags |= ZCIO_IO_HIPRI;
 	}
+	if (o->fua) {
+		need |= ZCIO_FEAT_REQFLAGS;
+		zd->write_flags |= ZCIO_IO_FUA;
+	}
+	if (o->bio_size) {
+		need |= ZCIO_FEAT_REQFLAGS;
+		if (o->bio_size > UINT32_MAX) {
+			log_err("zcio: zcio_bio_size=%llu is too large (at most %u)\n",
+				o->bio_size, UINT32_MAX);
+			td_verror(td, EINVAL, "zcio_bio_size");
+			goto err;
+		}
+		zd->bio_bytes = o->bio_size;
+	}
+	if (td_trim(td))
+		need |= ZCIO_FEAT_NONDATA;
 	if (zcio_fio_check_features(td, zd, need))
 		goto err;
 
@@ -333,6 +379,9 @@ static void zcio_fio_prep(struct zcio_fio_data *zd, struct io_u *io_u,
 		zcio_prep_io(io, op, io_u->file->fd, xfer, io_u->xfer_buflen,
 			     io_u->offset);
 	io->flags |= zd->io_flags;
+	if (op == ZCIO_OP_WRITE)
+		io->flags |= zd->write_flags;
+	io->bio_bytes = zd->bio_bytes;
 	io->tag = io_u->index;
 }
 
@@ -363,6 +412,27 @@ static enum fio_q_status zcio_fio_done_now(struct thread_data *td)
 	return FIO_Q_COMPLETED;
 }
 
+/*
+ * A trim: ZCIO_OP_DISCARD through ZCIO_IOC_IO, in both modes (the module
+ * runs non-data operations synchronously only).
+ */
+static void zcio_fio_trim(struct thread_data *td, struct io_u *io_u)
+{
+	struct zcio_fio_data *zd = td->io_ops_data;
+	struct zcio_io io = {
+		.op = ZCIO_OP_DISCARD,
+		.fd = io_u->file->fd,
+		.offset = io_u->offset,
+		.len = io_u->xfer_buflen,
+	};
+	int ret;
+
+	if (fio_fill_issue_time(td))
+		fio_gettime(&io_u->issue_time, NULL);
+	ret = zcio_submit_io(zd->zfd, &io);
+	zcio_fio_result(io_u, ret ? ret : io.result);
+}
+
 static enum fio_q_status zcio_fio_queue(struct thread_data *td,
 					struct io_u *io_u)
 {
@@ -379,7 +449,7 @@ static enum fio_q_status zcio_fio_queue(struct thread_data *td,
 		if (ddir_sync(io_u->ddir))
 			do_io_u_sync(td, io_u);
 		else if (io_u->ddir == DDIR_TRIM)
-			do_io_u_trim(td, io_u);
+			zcio_fio_trim(td, io_u);
 		else
 			io_u->error = EINVAL;
 		return zcio_fio_done_now(td);
@@ -584,6 +654,12 @@ static int zcio_fio_check_dev(struct thread_data *td, struct fio_file *f)
 		log_err("zcio: %s has %u-byte logical blocks: block sizes must be multiples of it (smallest here: %llu)\n",
 			f->file_name, di.logical_block_size, min_bs);
 		td_verror(td, EINVAL, "zcio block size");
+		return 1;
+	}
+	if (zd->bio_bytes % di.logical_block_size) {
+		log_err("zcio: %s has %u-byte logical blocks: zcio_bio_size=%u must be a multiple of it\n",
+			f->file_name, di.logical_block_size, zd->bio_bytes);
+		td_verror(td, EINVAL, "zcio_bio_size");
 		return 1;
 	}
 	return 0;
