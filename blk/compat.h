@@ -58,4 +58,26 @@ static inline bool zcio_bdev_nonrot(struct block_device *bdev)
 #define zcio_bvec_done(iter)	((iter)->bi_bvec_done)
 #endif
 
+/* 6.5 gave bd_prepare_to_claim() the holder's operations. */
+static inline int zcio_prepare_to_claim(struct block_device *bdev,
+					void *holder)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+	return bd_prepare_to_claim(bdev, holder, NULL);
+#else
+	return bd_prepare_to_claim(bdev, holder);
+#endif
+}
+
+/* 6.9 dropped the gfp_mask argument of blkdev_zone_mgmt(). */
+static inline int zcio_zone_mgmt(struct block_device *bdev, enum req_op op,
+				 sector_t sector, sector_t nr_sectors)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+	return blkdev_zone_mgmt(bdev, op, sector, nr_sectors);
+#else
+	return blkdev_zone_mgmt(bdev, op, sector, nr_sectors, GFP_KERNEL);
+#endif
+}
+
 #endif /* ZCIO_COMPAT_H */

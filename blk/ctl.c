@@ -8,26 +8,84 @@
  * after the fd checks, before access_ok() and the device limits.
  */
 #include <linux/blkdev.h>
+#include <linux/capability.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/ioprio.h>
 #include <linux/uaccess.h>
 
 #include "zcio.h"
 
-#define ZCIO_IO_FLAGS	(ZCIO_IO_FIXED | ZCIO_IO_HIPRI)
+/* The flags each operation takes. */
+#define ZCIO_IO_DATA_FLAGS	(ZCIO_IO_FIXED | ZCIO_IO_HIPRI | \
+				 ZCIO_IO_NOMERGE | ZCIO_IO_SYNC | \
+				 ZCIO_IO_IDLE | ZCIO_IO_META | ZCIO_IO_NOPLUG)
+#define ZCIO_IO_WRITE_FLAGS	(ZCIO_IO_DATA_FLAGS | ZCIO_IO_FUA | \
+				 ZCIO_IO_PREFLUSH | ZCIO_IO_EXACT)
 
-/* Every field that must be zero is zero, @op and @flags are known. */
+static u32 zcio_op_flags(u8 op)
+{
+	switch (op) {
+	case ZCIO_OP_READ:
+		return ZCIO_IO_DATA_FLAGS;
+	case ZCIO_OP_WRITE:
+		return ZCIO_IO_WRITE_FLAGS;
+	case ZCIO_OP_WRITE_ZEROES:
+		return ZCIO_IO_NOUNMAP;
+	case ZCIO_OP_ZONE_APPEND:
+		return ZCIO_IO_FUA;
+	default:
+		return 0;
+	}
+}
+
+static bool zcio_op_is_data(u8 op)
+{
+	return op == ZCIO_OP_READ || op == ZCIO_OP_WRITE;
+}
+
+/*
+ * An I/O priority as ioprio_set(2) would take it (ioprio_check_cap() is
+ * not exported), and strict: no priority hints, no level for the
+ * classes that have none.
+ */
+static int zcio_io_check_ioprio(u16 ioprio)
+{
+	unsigned int level = IOPRIO_PRIO_DATA(ioprio);
+
+	switch (IOPRIO_PRIO_CLASS(ioprio)) {
+	case IOPRIO_CLASS_RT:
+		if (!capable(CAP_SYS_ADMIN) && !capable(CAP_SYS_NICE))
+			return -EPERM;
+		fallthrough;
+	case IOPRIO_CLASS_BE:
+		return level < IOPRIO_NR_LEVELS ? 0 : -EINVAL;
+	case IOPRIO_CLASS_IDLE:
+	case IOPRIO_CLASS_NONE:
+		return level ? -EINVAL : 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/*
+ * Every field that must be zero is zero, @op is known and takes @flags,
+ * @ioprio and @bio_bytes.  The data fields of a non-data operation are
+ * checked when it runs.
+ */
 int zcio_io_check_fields(const struct zcio_io *io)
 {
-	if (io->op != ZCIO_OP_READ && io->op != ZCIO_OP_WRITE)
+	if (io->op > ZCIO_OP_ZONE_FINISH)
 		return -EINVAL;
-	if (io->flags & ~ZCIO_IO_FLAGS)
+	if (io->flags & ~zcio_op_flags(io->op))
 		return -EINVAL;
 	if (io->buf_index && !(io->flags & ZCIO_IO_FIXED))
 		return -EINVAL;
-	if (io->pad || io->ioprio || io->resv)
+	if (io->pad || io->resv)
 		return -EINVAL;
-	return 0;
+	if (!zcio_op_is_data(io->op) && (io->ioprio || io->bio_bytes))
+		return -EINVAL;
+	return zcio_io_check_ioprio(io->ioprio);
 }
 
 /* The fd is a block device opened for the access @op needs. */
@@ -102,7 +160,7 @@ out_inval:
  * Then check alignment, as blkdev_direct_IO() does, on what is left.
  */
 static int zcio_io_check_device(struct file *file, u8 op, unsigned long addr,
-				u64 *len, loff_t pos)
+				u64 *len, loff_t pos, u32 bio_bytes)
 {
 	struct block_device *bdev = zcio_file_bdev(file);
 	struct inode *bdev_inode = file->f_mapping->host;
@@ -119,6 +177,8 @@ static int zcio_io_check_device(struct file *file, u8 op, unsigned long addr,
 	*len = min_t(u64, *len, size - pos);
 	if ((pos | *len) & (bdev_logical_block_size(bdev) - 1))
 		return -EINVAL;
+	if (bio_bytes & (bdev_logical_block_size(bdev) - 1))
+		return -EINVAL;
 	if (addr & bdev_dma_alignment(bdev))
 		return -EINVAL;
 	return 0;
@@ -126,10 +186,26 @@ static int zcio_io_check_device(struct file *file, u8 op, unsigned long addr,
 
 static blk_opf_t zcio_io_opf(const struct zcio_io *io, struct file *file)
 {
-	/* Synchronous writes, as dio_bio_write_op() marks O_DIRECT ones. */
-	blk_opf_t opf = io->op == ZCIO_OP_WRITE ?
-			REQ_OP_WRITE | REQ_SYNC | REQ_IDLE : REQ_OP_READ;
+	blk_opf_t opf = REQ_OP_READ;
 
+	if (io->op == ZCIO_OP_WRITE) {
+		opf = REQ_OP_WRITE;
+		/* Synchronous, as dio_bio_write_op() marks O_DIRECT writes. */
+		if (!(io->flags & ZCIO_IO_EXACT))
+			opf |= REQ_SYNC | REQ_IDLE;
+	}
+	if (io->flags & ZCIO_IO_FUA)
+		opf |= REQ_FUA;
+	if (io->flags & ZCIO_IO_PREFLUSH)
+		opf |= REQ_PREFLUSH;
+	if (io->flags & ZCIO_IO_NOMERGE)
+		opf |= REQ_NOMERGE;
+	if (io->flags & ZCIO_IO_SYNC)
+		opf |= REQ_SYNC;
+	if (io->flags & ZCIO_IO_IDLE)
+		opf |= REQ_IDLE;
+	if (io->flags & ZCIO_IO_META)
+		opf |= REQ_META;
 	if ((io->flags & ZCIO_IO_HIPRI) &&
 	    zcio_bdev_can_poll(zcio_file_bdev(file)))
 		opf |= REQ_POLLED;
@@ -157,7 +233,7 @@ static unsigned long zcio_xfer_addr(const struct zcio_xfer *x)
  * @x:		filled in on success; release with zcio_xfer_put()
  *
  * Return: 0 (@x->len may be 0: a read at the end of the device) or a
- * negative errno with nothing held.
+ * negative errno with nothing held; EINVAL for a non-data operation.
  */
 int zcio_xfer_prep(struct zcio_ctx *ctx, const struct zcio_io *io,
 		   struct zcio_xfer *x)
@@ -165,6 +241,9 @@ int zcio_xfer_prep(struct zcio_ctx *ctx, const struct zcio_io *io,
 	int ret;
 
 	memset(x, 0, sizeof(*x));
+	/* Only data operations run asynchronously. */
+	if (!zcio_op_is_data(io->op))
+		return -EINVAL;
 	x->fd = fdget(io->fd);
 	x->file = zcio_fd_file(x->fd);
 	if (!x->file)
@@ -184,10 +263,13 @@ int zcio_xfer_prep(struct zcio_ctx *ctx, const struct zcio_io *io,
 	x->len = io->len;
 	x->pos = io->offset;
 	ret = zcio_io_check_device(x->file, io->op, zcio_xfer_addr(x),
-				   &x->len, x->pos);
+				   &x->len, x->pos, io->bio_bytes);
 	if (ret)
 		goto out_put;
 	x->opf = zcio_io_opf(io, x->file);
+	x->bio_bytes = io->bio_bytes;
+	x->ioprio = io->ioprio;
+	x->noplug = io->flags & ZCIO_IO_NOPLUG;
 	return 0;
 
 out_put:
@@ -211,6 +293,16 @@ static long zcio_io_run(struct zcio_ctx *ctx, const struct zcio_io *io)
 	return ret;
 }
 
+/* A zone append's result is where the data landed, not its length. */
+static long zcio_zone_append_run(const struct zcio_io *io)
+{
+	u64 landed;
+	int ret;
+
+	ret = zcio_zone_append(io, &landed);
+	return ret ?: landed;
+}
+
 static long zcio_ioctl_io(struct zcio_ctx *ctx, struct zcio_io __user *uio)
 {
 	struct zcio_io io;
@@ -224,7 +316,12 @@ static long zcio_ioctl_io(struct zcio_ctx *ctx, struct zcio_io __user *uio)
 	/* Fail before the transfer, not after, if @result is unwritable. */
 	if (put_user(0, &uio->result))
 		return -EFAULT;
-	ret = zcio_io_run(ctx, &io);
+	if (zcio_op_is_data(io.op))
+		ret = zcio_io_run(ctx, &io);
+	else if (io.op == ZCIO_OP_ZONE_APPEND)
+		ret = zcio_zone_append_run(&io);
+	else
+		ret = zcio_nondata_run(&io);
 	if (ret < 0)
 		return ret;
 	return put_user(ret, &uio->result);
@@ -274,7 +371,7 @@ static void zcio_devinfo_fill(struct zcio_devinfo *di, struct file *file)
 		di->dev_flags |= ZCIO_DEV_FD_READ;
 	if (file->f_mode & FMODE_WRITE)
 		di->dev_flags |= ZCIO_DEV_FD_WRITE;
-	if (!bdev_nonrot(bdev))
+	if (!zcio_bdev_nonrot(bdev))
 		di->dev_flags |= ZCIO_DEV_ROTATIONAL;
 	if (zcio_bdev_can_poll(bdev))
 		di->dev_flags |= ZCIO_DEV_POLL;

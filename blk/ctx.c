@@ -235,7 +235,14 @@ long zcio_ioctl_submit(struct zcio_ctx *ctx, struct zcio_submit __user *usub)
 			ret = -EFAULT;
 			break;
 		}
-		ret = zcio_submit_one(ctx, &io);
+		/* Its bios go out on their own, the batch's before them. */
+		if (io.flags & ZCIO_IO_NOPLUG) {
+			blk_finish_plug(&plug);
+			ret = zcio_submit_one(ctx, &io);
+			blk_start_plug(&plug);
+		} else {
+			ret = zcio_submit_one(ctx, &io);
+		}
 		if (ret)
 			break;
 		if (fatal_signal_pending(current)) {

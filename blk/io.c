@@ -84,7 +84,8 @@ void zcio_req_unmap(struct zcio_req *req)
 	zcio_note_unmap(&req->trace, req->bdev, is_write ? 0 : nr, nr);
 }
 
-static void zcio_account(blk_opf_t opf, u64 bytes, int ret)
+/* Count one transfer of @bytes that ended with @ret (0 or -errno). */
+void zcio_account(blk_opf_t opf, u64 bytes, int ret)
 {
 	zcio_count(requests, 1);
 	if (op_is_write(opf)) {
@@ -196,6 +197,9 @@ static struct zcio_req *zcio_req_alloc(struct zcio_xfer *x)
 	if (req->rbufs)
 		refcount_inc(&req->rbufs->ref);
 	req->rbuf = x->rbuf;
+	req->bio_bytes = x->bio_bytes;
+	req->ioprio = x->ioprio;
+	req->noplug = x->noplug;
 	req->len = x->len;
 	req->pos = x->pos;
 	atomic_set(&req->pending, 1);
@@ -208,19 +212,26 @@ static struct zcio_req *zcio_req_alloc(struct zcio_xfer *x)
 }
 
 /*
- * Map the next part of @req's buffer, @done bytes in: the first bio of a
- * small request into the request's own room.
+ * Map the next part of @req's buffer, @done bytes in, at most @bio_bytes
+ * of it if the caller capped bios: the first bio of a small request into
+ * the request's own room.
  */
 static struct bio *zcio_req_map(struct zcio_req *req, u64 done)
 {
 	struct zcio_bio *room = done ? NULL : req->room;
+	u64 len = req->len - done;
 
+	if (req->bio_bytes && req->bio_bytes < len) {
+		len = req->bio_bytes;
+		zcio_count(bios_capped, 1);
+		zcio_note_partial(&req->trace, req->bdev, len,
+				  req->len - done, 0, 0);
+	}
 	if (req->rbuf)
 		return zcio_bio_map_rbuf(req->bdev, req->opf, req->rbuf,
-					 req->uaddr + done, req->len - done,
-					 room);
-	return zcio_bio_map_user(req->bdev, req->opf, req->uaddr + done,
-				 req->len - done, room, &req->trace);
+					 req->uaddr + done, len, room);
+	return zcio_bio_map_user(req->bdev, req->opf, req->uaddr + done, len,
+				 room, &req->trace);
 }
 
 /* Attach @bio to @req and send it to the device. */
@@ -234,19 +245,26 @@ static void zcio_req_submit_bio(struct zcio_req *req, struct bio *bio,
 	zb->next = req->bios;
 	req->bios = zb;
 	bio->bi_iter.bi_sector = (req->pos + done) >> SECTOR_SHIFT;
+	bio->bi_ioprio = req->ioprio;
 	bio->bi_end_io = zcio_bio_end_io;
 	atomic_inc(&req->pending);
 	zcio_count(bios, 1);
 	zcio_note_bio(&req->trace, bio, zb->nr_pages);
+	zcio_bio_check_flush(&req->trace, bio);
 	submit_bio(bio);
 }
 
 /*
- * Whether @req takes more than one bio, so that plugging can merge them.
- * A single bio is issued directly, as __blkdev_direct_IO_simple() does.
+ * Whether @req takes more than one bio, so that plugging can merge them,
+ * and the caller did not ask for bios on their own.  A single bio is
+ * issued directly, as __blkdev_direct_IO_simple() does.
  */
 static bool zcio_req_needs_plug(const struct zcio_req *req)
 {
+	if (req->noplug)
+		return false;
+	if (req->bio_bytes && req->bio_bytes < req->len)
+		return true;
 	return !req->rbuf &&
 	       zcio_span_pages(req->uaddr, req->len) > BIO_MAX_VECS;
 }
@@ -380,8 +398,8 @@ static int zcio_req_wait_and_release(struct zcio_req *req)
 }
 
 /* Like O_DIRECT: flush cached pages of the range before the device I/O. */
-static int zcio_sync_page_cache(struct file *file, blk_opf_t opf, loff_t pos,
-				u64 len)
+int zcio_sync_page_cache(struct file *file, blk_opf_t opf, loff_t pos,
+			 u64 len)
 {
 	struct address_space *mapping = file->f_mapping;
 	loff_t end = pos + len - 1;

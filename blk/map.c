@@ -225,7 +225,7 @@ void zcio_bio_set_rbuf(struct bio *bio, const struct zcio_rbuf *rbuf, u64 off,
 	bio->bi_io_vec = rbuf->bvecs + idx;
 	bio->bi_vcnt = DIV_ROUND_UP(start + len, PAGE_SIZE) - idx;
 	/* The first bvec starts at the buffer's offset in its page. */
-	bio->bi_iter.bi_bvec_done = idx ? offset_in_page(start) : off;
+	zcio_bvec_done(&bio->bi_iter) = idx ? offset_in_page(start) : off;
 	bio->bi_iter.bi_size = len;
 	bio_set_flag(bio, BIO_CLONED);
 }

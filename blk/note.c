@@ -5,20 +5,30 @@
  * the same five points:
  *
  *   zcio r7 start W pos=0 len=8388608 addr=0x7f3a5c000000 sync
- *   zcio r7 bio 0 + 2048 pages=256        before each submit_bio()
+ *   zcio r7 flags FUA NOMERGE ioprio=2:4 bio_bytes=65536 noplug
  *   zcio r7 partial 1048576 of 8388608: bio full at 256 vecs
+ *   zcio r7 bio 0 + 2048 pages=256        before each submit_bio()
  *   zcio r7 done result=8388608 lat=2345.678us
  *   zcio r7 unmap dirtied=0 unpinned=2048
  *
- * "bio" uses blkparse's "sector + sectors" form, so a note can be matched
- * with the Q event that follows it.  A request is traced, and gets an id,
- * only if a blktrace with notify events or a zcio tracepoint was on when
- * it started; otherwise the cost is this check and a zero id, which every
- * later point tests first (zcio.h).
+ * "flags" follows "start" only when the caller asked for request flags,
+ * an I/O priority, a bio cap or no plug.  "bio" uses blkparse's "sector +
+ * sectors" form, so a note can be matched with the Q event that follows
+ * it; a "dropped" or "emulated" note after it says what the block layer
+ * does with the FUA and PREFLUSH it carries.  The non-data operations
+ * start with F (flush), D (discard), DE (secure erase), WZ (write zeroes)
+ * or a zone operation (ZR, ZO, ZC, ZF) and have no address; a zone
+ * append (ZA) has one, and its "done" note gives where the data landed.
+ *
+ * A request is traced, and gets an id, only if a blktrace with notify
+ * events or a zcio tracepoint was on when it started; otherwise the cost
+ * is this check and a zero id, which every later point tests first
+ * (zcio.h).
  */
 #include <linux/blkdev.h>
 #include <linux/blktrace_api.h>
 #include <linux/err.h>
+#include <linux/ioprio.h>
 #include <linux/ktime.h>
 
 #include "zcio.h"
@@ -37,40 +47,146 @@ static bool zcio_traced(struct block_device *bdev)
 	       blk_trace_note_message_enabled(bdev_get_queue(bdev));
 }
 
+/*
+ * The operation as blkparse's RWBS names it; blkparse has no letters for
+ * write zeroes and the zone operations (it shows N): WZ, ZA (append), ZR,
+ * ZO, ZC, ZF (reset, open, close, finish).  A flush is a write with no
+ * data.
+ */
+static const char *zcio_op_name(const struct zcio_xfer *x)
+{
+	switch (x->opf & REQ_OP_MASK) {
+	case REQ_OP_READ:
+		return "R";
+	case REQ_OP_WRITE:
+		return x->len ? "W" : "F";
+	case REQ_OP_DISCARD:
+		return "D";
+	case REQ_OP_SECURE_ERASE:
+		return "DE";
+	case REQ_OP_WRITE_ZEROES:
+		return "WZ";
+	case REQ_OP_ZONE_APPEND:
+		return "ZA";
+	case REQ_OP_ZONE_RESET:
+		return "ZR";
+	case REQ_OP_ZONE_OPEN:
+		return "ZO";
+	case REQ_OP_ZONE_CLOSE:
+		return "ZC";
+	case REQ_OP_ZONE_FINISH:
+		return "ZF";
+	default:
+		return "N";
+	}
+}
+
+/* The REQ_ flags that zcio gives @x's bios unasked. */
+static blk_opf_t zcio_default_flags(const struct zcio_xfer *x)
+{
+	if ((x->opf & REQ_OP_MASK) != REQ_OP_WRITE)
+		return 0;
+	return x->len ? REQ_SYNC | REQ_IDLE : REQ_PREFLUSH;
+}
+
+/* The "flags" note, if the caller asked for anything beyond the default. */
+static void zcio_note_flags(const struct zcio_trace *t,
+			    const struct zcio_xfer *x)
+{
+	blk_opf_t asked = x->opf & (REQ_FUA | REQ_PREFLUSH | REQ_NOMERGE |
+				    REQ_META | REQ_SYNC | REQ_IDLE);
+	char prio[16] = "", cap[24] = "";
+
+	if (asked == zcio_default_flags(x) && !x->ioprio && !x->bio_bytes &&
+	    !x->noplug)
+		return;
+	if (x->ioprio)
+		snprintf(prio, sizeof(prio), " ioprio=%u:%u",
+			 (unsigned int)IOPRIO_PRIO_CLASS(x->ioprio),
+			 (unsigned int)IOPRIO_PRIO_DATA(x->ioprio));
+	if (x->bio_bytes)
+		snprintf(cap, sizeof(cap), " bio_bytes=%u", x->bio_bytes);
+	blk_add_trace_msg(bdev_get_queue(zcio_file_bdev(x->file)),
+			  "zcio r%llu flags%s%s%s%s%s%s%s%s%s", t->id,
+			  asked & REQ_FUA ? " FUA" : "",
+			  asked & REQ_PREFLUSH ? " PREFLUSH" : "",
+			  asked & REQ_NOMERGE ? " NOMERGE" : "",
+			  asked & REQ_SYNC ? " SYNC" : "",
+			  asked & REQ_IDLE ? " IDLE" : "",
+			  asked & REQ_META ? " META" : "", prio, cap,
+			  x->noplug ? " noplug" : "");
+}
+
+/* The "start" note: where the data is, for the operations that have any. */
+static void zcio_note_start(const struct zcio_trace *t,
+			    const struct zcio_xfer *x, const char *mode)
+{
+	struct request_queue *q = bdev_get_queue(zcio_file_bdev(x->file));
+	const char *polled = x->opf & REQ_POLLED ? " polled" : "";
+	enum req_op op = x->opf & REQ_OP_MASK;
+
+	if (x->rbuf)
+		blk_add_trace_msg(q, "zcio r%llu start %s pos=%lld len=%llu buf=%td+0x%lx %s%s",
+				  t->id, zcio_op_name(x), x->pos, x->len,
+				  x->rbuf - x->rbufs->bufs, x->uaddr, mode,
+				  polled);
+	else if (op == REQ_OP_READ || op == REQ_OP_ZONE_APPEND ||
+		 (op == REQ_OP_WRITE && x->len))
+		blk_add_trace_msg(q, "zcio r%llu start %s pos=%lld len=%llu addr=0x%lx %s%s",
+				  t->id, zcio_op_name(x), x->pos, x->len,
+				  x->uaddr, mode, polled);
+	else
+		blk_add_trace_msg(q, "zcio r%llu start %s pos=%lld len=%llu %s",
+				  t->id, zcio_op_name(x), x->pos, x->len, mode);
+}
+
 /**
  * zcio_trace_start - give a request an id if it is traced, and say so
  * @t:		the request's trace state; @t->id stays 0 if not traced
- * @x:		the validated transfer, with something to transfer
+ * @x:		the validated transfer or operation
  * @async:	the request is asynchronous
  */
 void zcio_trace_start(struct zcio_trace *t, const struct zcio_xfer *x,
 		      bool async)
 {
 	struct block_device *bdev = zcio_file_bdev(x->file);
-	bool write = op_is_write(x->opf);
-	bool polled = x->opf & REQ_POLLED;
-	const char *mode = async ? "async" : "sync";
-	int buf = -1;
+	int buf = x->rbuf ? x->rbuf - x->rbufs->bufs : -1;
 
 	t->id = 0;
 	if (likely(!zcio_traced(bdev)))
 		return;
 	t->id = atomic64_inc_return(&zcio_trace_seq);
 	t->start_ns = ktime_get_ns();
-	if (x->rbuf) {
-		buf = x->rbuf - x->rbufs->bufs;
+	zcio_note_start(t, x, async ? "async" : "sync");
+	zcio_note_flags(t, x);
+	trace_zcio_start(bdev->bd_dev, t->id, op_is_write(x->opf), x->pos,
+			 x->len, x->uaddr, buf, async, x->opf & REQ_POLLED);
+}
+
+/*
+ * What the block layer does with the FUA and PREFLUSH of @bio: without a
+ * volatile write cache it drops both (submit_bio_noacct()), counted and
+ * noted; with a cache but no FUA it follows the write with a flush.
+ */
+void zcio_bio_check_flush(const struct zcio_trace *t, const struct bio *bio)
+{
+	struct block_device *bdev = bio->bi_bdev;
+	blk_opf_t flush = bio->bi_opf & (REQ_FUA | REQ_PREFLUSH);
+
+	if (likely(!flush))
+		return;
+	if (!bdev_write_cache(bdev)) {
+		zcio_count(flush_dropped, 1);
+		if (t->id)
+			blk_add_trace_msg(bdev_get_queue(bdev),
+					  "zcio r%llu dropped%s%s: no volatile write cache",
+					  t->id, flush & REQ_FUA ? " FUA" : "",
+					  flush & REQ_PREFLUSH ? " PREFLUSH" : "");
+	} else if ((flush & REQ_FUA) && !bdev_fua(bdev) && t->id) {
 		blk_add_trace_msg(bdev_get_queue(bdev),
-				  "zcio r%llu start %c pos=%lld len=%llu buf=%d+0x%lx %s%s",
-				  t->id, write ? 'W' : 'R', x->pos, x->len, buf,
-				  x->uaddr, mode, polled ? " polled" : "");
-	} else {
-		blk_add_trace_msg(bdev_get_queue(bdev),
-				  "zcio r%llu start %c pos=%lld len=%llu addr=0x%lx %s%s",
-				  t->id, write ? 'W' : 'R', x->pos, x->len,
-				  x->uaddr, mode, polled ? " polled" : "");
+				  "zcio r%llu emulated FUA: a flush after the write",
+				  t->id);
 	}
-	trace_zcio_start(bdev->bd_dev, t->id, write, x->pos, x->len, x->uaddr,
-			 buf, async, polled);
 }
 
 void __zcio_note_bio(const struct zcio_trace *t, const struct bio *bio,
@@ -91,7 +207,10 @@ void __zcio_note_partial(const struct zcio_trace *t,
 {
 	struct request_queue *q = bdev_get_queue(bdev);
 
-	if (pinned < asked)
+	if (!asked)
+		blk_add_trace_msg(q, "zcio r%llu partial %llu of %llu: bio capped at %llu bytes",
+				  t->id, mapped, wanted, mapped);
+	else if (pinned < asked)
 		blk_add_trace_msg(q, "zcio r%llu partial %llu of %llu: pinned %u of %u pages",
 				  t->id, mapped, wanted, pinned, asked);
 	else

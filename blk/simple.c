@@ -22,6 +22,8 @@
 /* Small enough for the fast path. */
 bool zcio_simple_fits(const struct zcio_xfer *x)
 {
+	if (x->bio_bytes && x->bio_bytes < x->len)
+		return false;
 	if (x->rbuf)
 		return x->len <= ZCIO_SIMPLE_VECS * PAGE_SIZE;
 	return zcio_span_pages(x->uaddr, x->len) <= ZCIO_SIMPLE_VECS;
@@ -131,12 +133,14 @@ int zcio_io_simple(struct zcio_xfer *x, const struct zcio_trace *t)
 	}
 	init_completion(&sd.done);
 	bio.bi_iter.bi_sector = x->pos >> SECTOR_SHIFT;
+	bio.bi_ioprio = x->ioprio;
 	bio.bi_private = &sd;
 	bio.bi_end_io = zcio_simple_end_io;
 	if (is_write)
 		task_io_account_write(x->len);
 	zcio_count(bios, 1);
 	zcio_note_bio(t, &bio, nr);
+	zcio_bio_check_flush(t, &bio);
 	submit_bio(&bio);
 	zcio_simple_wait(&bio, &sd.done);
 	ret = blk_status_to_errno(bio.bi_status);

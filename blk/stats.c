@@ -32,6 +32,8 @@ void zcio_stats_read(struct zcio_stats *st)
 		st->killed += READ_ONCE(c->killed);
 		st->async_requests += READ_ONCE(c->async_requests);
 		st->polled_requests += READ_ONCE(c->polled_requests);
+		st->flush_dropped += READ_ONCE(c->flush_dropped);
+		st->bios_capped += READ_ONCE(c->bios_capped);
 	}
 	/* The sums are not one snapshot: never report a negative count. */
 	st->pages_pinned = st->pins > st->unpins ? st->pins - st->unpins : 0;
@@ -77,6 +79,8 @@ ZCIO_STAT_ATTR(unpins);
 ZCIO_STAT_ATTR(killed);
 ZCIO_STAT_ATTR(async_requests);
 ZCIO_STAT_ATTR(polled_requests);
+ZCIO_STAT_ATTR(flush_dropped);
+ZCIO_STAT_ATTR(bios_capped);
 
 static struct attribute *zcio_stats_attrs[] = {
 	&zcio_stat_requests.dattr.attr,
@@ -93,6 +97,8 @@ static struct attribute *zcio_stats_attrs[] = {
 	&zcio_stat_killed.dattr.attr,
 	&zcio_stat_async_requests.dattr.attr,
 	&zcio_stat_polled_requests.dattr.attr,
+	&zcio_stat_flush_dropped.dattr.attr,
+	&zcio_stat_bios_capped.dattr.attr,
 	NULL,
 };
 

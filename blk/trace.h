@@ -77,7 +77,8 @@ TRACE_EVENT(zcio_bio,
 
 /*
  * A bio maps less than the rest of the request: @pinned of the @asked
- * pages were pinned, and the bio could hold @max_vecs pages.
+ * pages were pinned, and the bio could hold @max_vecs pages; or (@asked
+ * 0) the caller capped bios at @mapped bytes.
  */
 TRACE_EVENT(zcio_partial,
 	TP_PROTO(dev_t dev, u64 id, u64 mapped, u64 wanted,

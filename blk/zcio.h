@@ -33,7 +33,9 @@
 
 #define ZCIO_FEATURES	(ZCIO_FEAT_SYNC_IO | ZCIO_FEAT_DEVINFO | \
 			 ZCIO_FEAT_STATS | ZCIO_FEAT_ASYNC | \
-			 ZCIO_FEAT_REGBUF | ZCIO_FEAT_POLLED)
+			 ZCIO_FEAT_REGBUF | ZCIO_FEAT_POLLED | \
+			 ZCIO_FEAT_REQFLAGS | ZCIO_FEAT_NONDATA | \
+			 ZCIO_FEAT_ZONED)
 
 /* The largest transfer one request may ask for, as read(2) allows. */
 #define ZCIO_MAX_IO_BYTES	((u32)(INT_MAX & PAGE_MASK))
@@ -150,6 +152,9 @@ struct zcio_ctx {
  * @rbuf:	the registered buffer, or NULL for plain user memory
  * @len:	bytes, clamped to the end of the device; 0: nothing to do
  * @pos:	device byte offset
+ * @bio_bytes:	most bytes per bio, or 0
+ * @ioprio:	the bios' I/O priority, or 0 for the task's
+ * @noplug:	submit without a plug
  *
  * Whoever fills one in with zcio_xfer_prep() releases it.
  */
@@ -162,6 +167,9 @@ struct zcio_xfer {
 	struct zcio_rbuf *rbuf;
 	u64 len;
 	loff_t pos;
+	u32 bio_bytes;
+	u16 ioprio;
+	bool noplug;
 };
 
 /**
@@ -191,6 +199,9 @@ enum zcio_req_state {
  * @uaddr:	user address of the buffer, or offset into @rbuf
  * @rbufs:	registered set holding @rbuf (a reference), or NULL
  * @rbuf:	registered buffer, or NULL
+ * @bio_bytes:	most bytes per bio, or 0
+ * @ioprio:	the bios' I/O priority
+ * @noplug:	submit without a plug
  * @ctx:	asynchronous request: the context that reaps it, else NULL
  * @tag:	asynchronous request: the caller's tag
  * @node:	asynchronous request: entry on @ctx->polled while in flight
@@ -214,6 +225,9 @@ struct zcio_req {
 	unsigned long uaddr;
 	struct zcio_rbufs *rbufs;
 	struct zcio_rbuf *rbuf;
+	u32 bio_bytes;
+	u16 ioprio;
+	bool noplug;
 	struct zcio_ctx *ctx;
 	u64 tag;
 	struct list_head node;
@@ -283,7 +297,12 @@ static inline void zcio_note_bio(const struct zcio_trace *t,
 		__zcio_note_bio(t, bio, nr_pages);
 }
 
-/* A bio maps @mapped of the @wanted bytes left: @pinned of @asked pages. */
+void zcio_bio_check_flush(const struct zcio_trace *t, const struct bio *bio);
+
+/*
+ * A bio maps @mapped of the @wanted bytes left: @pinned of @asked pages,
+ * or (@pinned and @asked 0) it was capped at @mapped bytes.
+ */
 static inline void zcio_note_partial(const struct zcio_trace *t,
 				     struct block_device *bdev, u64 mapped,
 				     u64 wanted, unsigned int pinned,
@@ -334,6 +353,15 @@ void zcio_req_unmap(struct zcio_req *req);
 bool zcio_req_poll_once(struct zcio_req *req);
 bool zcio_req_polled(struct zcio_req *req);
 void zcio_invalidate_after_write(struct file *file, loff_t pos, u64 len);
+int zcio_sync_page_cache(struct file *file, blk_opf_t opf, loff_t pos,
+			 u64 len);
+void zcio_account(blk_opf_t opf, u64 bytes, int ret);
+
+/* nondata.c */
+long zcio_nondata_run(const struct zcio_io *io);
+
+/* zone.c */
+int zcio_zone_append(const struct zcio_io *io, u64 *landed);
 
 /* simple.c */
 #define ZCIO_SIMPLE_FALLBACK	1
@@ -356,6 +384,8 @@ struct zcio_counters {
 	u64 killed;
 	u64 async_requests;
 	u64 polled_requests;
+	u64 flush_dropped;
+	u64 bios_capped;
 };
 
 DECLARE_PER_CPU(struct zcio_counters, zcio_counters);

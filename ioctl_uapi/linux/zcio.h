@@ -38,6 +38,9 @@
 #define ZCIO_FEAT_ASYNC		0x8U	/* ZCIO_IOC_SUBMIT, ZCIO_IOC_REAP, poll() */
 #define ZCIO_FEAT_REGBUF	0x10U	/* ZCIO_IOC_REGISTER, ZCIO_IO_FIXED */
 #define ZCIO_FEAT_POLLED	0x20U	/* ZCIO_IO_HIPRI */
+#define ZCIO_FEAT_REQFLAGS	0x40U	/* ZCIO_IO_FUA...ZCIO_IO_NOPLUG, @ioprio, @bio_bytes */
+#define ZCIO_FEAT_NONDATA	0x80U	/* ZCIO_OP_FLUSH...ZCIO_OP_WRITE_ZEROES */
+#define ZCIO_FEAT_ZONED		0x100U	/* ZCIO_OP_ZONE_APPEND...ZCIO_OP_ZONE_FINISH */
 
 /**
  * struct zcio_version - ZCIO_IOC_VERSION: what this module can do
@@ -112,15 +115,66 @@ struct zcio_devinfo {
 	__u64 resv[3];
 };
 
-/* Operations for struct zcio_io @op. */
+/*
+ * Operations for struct zcio_io @op.  The data operations move @len bytes
+ * between user memory and the device; the others (ZCIO_FEAT_NONDATA) move
+ * no data, take no buffer (@addr zero) and run synchronously: ZCIO_IOC_IO
+ * only, an entry of ZCIO_IOC_SUBMIT completes with -EINVAL.  Each needs a
+ * target fd opened for writing and fails with EOPNOTSUPP on a device
+ * without the operation.
+ */
 #define ZCIO_OP_READ		0	/* device -> user memory */
 #define ZCIO_OP_WRITE		1	/* user memory -> device */
+/* an empty write with PREFLUSH: the volatile cache to media; @len, @offset 0 */
+#define ZCIO_OP_FLUSH		2
+/* the range may be forgotten, as BLKDISCARD */
+#define ZCIO_OP_DISCARD		3
+/* the range is erased for good, as BLKSECDISCARD */
+#define ZCIO_OP_SECURE_ERASE	4
+/* the range reads back as zeroes, as BLKZEROOUT (see ZCIO_IO_NOUNMAP) */
+#define ZCIO_OP_WRITE_ZEROES	5
+/*
+ * Zoned devices (ZCIO_FEAT_ZONED), ZCIO_IOC_IO only; EOPNOTSUPP on a
+ * device that is not zoned.  ZCIO_OP_ZONE_APPEND writes @len bytes from
+ * @addr at the write pointer of the zone that starts at @offset, in one
+ * bio (at most 256 pages and the queue's max_zone_append bytes), and sets
+ * @result to the device byte offset where the data landed.  The zone
+ * management operations act on the zones from @offset for @len bytes
+ * (whole zones; @addr zero), as BLKRESETZONE, BLKOPENZONE, BLKCLOSEZONE
+ * and BLKFINISHZONE do.
+ */
+#define ZCIO_OP_ZONE_APPEND	6
+#define ZCIO_OP_ZONE_RESET	7
+#define ZCIO_OP_ZONE_OPEN	8
+#define ZCIO_OP_ZONE_CLOSE	9
+#define ZCIO_OP_ZONE_FINISH	10
 
 /* Flags for struct zcio_io @flags. */
 /* @addr is a byte offset into the registered buffer @buf_index */
 #define ZCIO_IO_FIXED		0x1U
 /* complete by polling the queue, where it has poll queues */
 #define ZCIO_IO_HIPRI		0x2U
+/*
+ * Request flags (ZCIO_FEAT_REQFLAGS) that the bios carry to the queue.
+ * FUA and PREFLUSH are for writes only; the block layer drops both on a
+ * device without a volatile write cache, which the counter flush_dropped
+ * and the trace notes report.
+ */
+#define ZCIO_IO_FUA		0x4U	/* REQ_FUA: on media at completion */
+#define ZCIO_IO_PREFLUSH	0x8U	/* REQ_PREFLUSH: flush the cache first */
+#define ZCIO_IO_NOMERGE		0x10U	/* REQ_NOMERGE: never merged */
+#define ZCIO_IO_SYNC		0x20U	/* REQ_SYNC: someone waits for it */
+#define ZCIO_IO_IDLE		0x40U	/* REQ_IDLE: nothing follows soon */
+#define ZCIO_IO_META		0x80U	/* REQ_META: metadata */
+/*
+ * Writes carry exactly the flags asked for, not the REQ_SYNC | REQ_IDLE
+ * that zcio (like O_DIRECT) gives them otherwise.  Writes only.
+ */
+#define ZCIO_IO_EXACT		0x100U
+/* submit each bio on its own, without a plug (nothing merged in it) */
+#define ZCIO_IO_NOPLUG		0x200U
+/* ZCIO_OP_WRITE_ZEROES only: keep the blocks allocated (no unmap) */
+#define ZCIO_IO_NOUNMAP		0x400U
 
 /**
  * struct zcio_io - one transfer: ZCIO_IOC_IO, or an entry of ZCIO_IOC_SUBMIT
@@ -136,12 +190,19 @@ struct zcio_devinfo {
  * @fd:		an open block-device file descriptor (the authority)
  * @op:		ZCIO_OP_*
  * @pad:	zero
- * @ioprio:	zero (reserved for an I/O priority)
+ * @ioprio:	data operations: an I/O priority as ioprio_set(2) takes it
+ *		(IOPRIO_PRIO_VALUE(class, level) of <linux/ioprio.h>), the
+ *		real-time class needing CAP_SYS_ADMIN or CAP_SYS_NICE
+ *		(EPERM); 0: the task's own, as for pread()
  * @flags:	ZCIO_IO_* bits
  * @buf_index:	with ZCIO_IO_FIXED: index of the registered buffer, else 0
  * @result:	out (ZCIO_IOC_IO only): bytes transferred; less than @len
  *		only at the end of the device, exactly like pread()/pwrite()
- *		with O_DIRECT.  Left alone by ZCIO_IOC_SUBMIT.
+ *		with O_DIRECT; the non-data operations report @len;
+ *		ZCIO_OP_ZONE_APPEND reports where the data landed.  Left
+ *		alone by ZCIO_IOC_SUBMIT.
+ * @bio_bytes:	data operations: no bio carries more than this many bytes,
+ *		a multiple of the logical block size; 0: no cap
  * @resv:	zero
  *
  * ZCIO_IOC_IO returns 0 and sets @result, or returns -1 with errno set and
@@ -159,7 +220,8 @@ struct zcio_io {
 	__u32 flags;
 	__u32 buf_index;
 	__s64 result;
-	__u64 resv;
+	__u32 bio_bytes;
+	__u32 resv;
 };
 
 /**
@@ -182,7 +244,10 @@ struct zcio_io {
  * @polled_requests:	requests with ZCIO_IO_HIPRI that completed while
  *			polled, by their caller or by ZCIO_IOC_REAP (the
  *			others fell back to interrupts)
- * @resv:		zero
+ * @flush_dropped:	bios asked for with ZCIO_IO_FUA or ZCIO_IO_PREFLUSH
+ *			(or ZCIO_OP_FLUSH) on a device without a volatile
+ *			write cache: the block layer drops those flags
+ * @bios_capped:	bios cut short by @bio_bytes of struct zcio_io
  */
 struct zcio_stats {
 	__u64 requests;
@@ -199,7 +264,8 @@ struct zcio_stats {
 	__u64 killed;
 	__u64 async_requests;
 	__u64 polled_requests;
-	__u64 resv[2];
+	__u64 flush_dropped;
+	__u64 bios_capped;
 };
 
 /**

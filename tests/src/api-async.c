@@ -720,8 +720,8 @@ static void test_entries(void)
 	prep(&ios[6], ZCIO_OP_READ, bfd, buf, 4096, base + 100, 0);
 	ENTRY(6, "offset + 100", -EINVAL, false, false);
 	prep(&ios[7], ZCIO_OP_READ, bfd, buf, 4096, base, 0);
-	ios[7].flags = 0x80;
-	ENTRY(7, "flags 0x80", -EINVAL, false, false);
+	ios[7].flags = 0x80000000U;
+	ENTRY(7, "flags 0x80000000", -EINVAL, false, false);
 	prep(&ios[8], ZCIO_OP_READ, bfd, buf, 4096, base, 0);
 	ios[8].pad = 1;
 	ENTRY(8, "pad 1", -EINVAL, false, false);
@@ -741,8 +741,8 @@ static void test_entries(void)
 	prep(&ios[14], ZCIO_OP_READ, bfd, buf + 8 * K, 16 * K, base + 8 * K, 0);
 	ENTRY(14, "good read", 16 * K, true, false);
 	prep(&ios[15], ZCIO_OP_READ, bfd, buf, 4096, base, 0);
-	ios[15].op = 7;
-	ENTRY(15, "op 7", -EINVAL, false, false);
+	ios[15].op = 0x7f;
+	ENTRY(15, "op 0x7f", -EINVAL, false, false);
 	zcio_prep_fixed(&ios[16], ZCIO_OP_READ, bfd, 0, 0, 4096, base);
 	ENTRY(16, "FIXED, nothing registered", -EINVAL, false, false);
 	prep(&ios[17], ZCIO_OP_READ, bfd, buf + 32 * K, 8192, dev_size - 4096, 0);

@@ -158,7 +158,7 @@ static void test_names(void)
 	zcio_prep_io(&io, ZCIO_OP_WRITE, 5, buf, 4096, 8192);
 	CHECK(io.addr == (uintptr_t)buf && io.len == 4096 && io.offset == 8192 &&
 	      io.fd == 5 && io.op == ZCIO_OP_WRITE && !io.tag && !io.pad &&
-	      !io.ioprio && !io.flags && !io.buf_index && !io.result && !io.resv,
+	      !io.ioprio && !io.flags && !io.buf_index && !io.result && !io.bio_bytes && !io.resv,
 	      "prep_io");
 }
 
