@@ -31,7 +31,8 @@ int cmd_stats(struct opts *o)
 		C(requests), C(reads), C(writes), C(bytes_read),
 		C(bytes_written), C(bios), C(partial_maps), C(errors),
 		C(pages_pinned), C(pins), C(unpins), C(killed),
-		C(async_requests), C(polled_requests),
+		C(async_requests), C(polled_requests), C(flush_dropped),
+		C(bios_capped),
 #undef C
 	};
 	struct zcio_version ver;

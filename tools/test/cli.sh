@@ -134,7 +134,7 @@ run 0 f info;		lacks out 'device:'
 run 1 f info nonexistent;	has err 'cannot open nonexistent'
 run 1 f info /dev/null;		has err 'cannot query /dev/null: Block device required'
 run 0 f stats;		has out '^killed  *0$'
-run 0 f stats --json;	json out 'keys|length == 14'
+run 0 f stats --json;	json out 'keys|length == 16'
 run 1 env FAKE_ZCIO_ABI=2 LD_PRELOAD="$FAKE" ZCIO_DEVICE="$T/ctl" "$ZCIO" info disk
 has err 'module ABI 2 is not supported'
 run 0 env FAKE_ZCIO_ABI=2 LD_PRELOAD="$FAKE" ZCIO_DEVICE="$T/ctl" "$ZCIO" info
