@@ -12,7 +12,8 @@
  *   zcio r7 unmap dirtied=0 unpinned=2048
  *
  * "flags" follows "start" only when the caller asked for request flags,
- * an I/O priority, a bio cap or no plug.  "bio" uses blkparse's "sector +
+ * an I/O priority, a bio cap or no plug; it lists the REQ_ flags the bios
+ * carry ("none" for a write with ZCIO_IO_EXACT alone).  "bio" uses blkparse's "sector +
  * sectors" form, so a note can be matched with the Q event that follows
  * it; a "dropped" or "emulated" note after it says what the block layer
  * does with the FUA and PREFLUSH it carries.  The non-data operations
@@ -107,7 +108,8 @@ static void zcio_note_flags(const struct zcio_trace *t,
 	if (x->bio_bytes)
 		snprintf(cap, sizeof(cap), " bio_bytes=%u", x->bio_bytes);
 	blk_add_trace_msg(bdev_get_queue(zcio_file_bdev(x->file)),
-			  "zcio r%llu flags%s%s%s%s%s%s%s%s%s", t->id,
+			  "zcio r%llu flags%s%s%s%s%s%s%s%s%s%s", t->id,
+			  asked ? "" : " none",
 			  asked & REQ_FUA ? " FUA" : "",
 			  asked & REQ_PREFLUSH ? " PREFLUSH" : "",
 			  asked & REQ_NOMERGE ? " NOMERGE" : "",

@@ -5,7 +5,8 @@
  *
  *   zcio.c       main(), the command table, top-level help and --version
  *   opts.c       messages, option parsing, argument checks
- *   dev.c        opening and checking /dev/zcio and the block device
+ *   dev.c        opening and checking /dev/zcio and the block device;
+ *                reading input (read_full)
  *   json.c       JSON output helpers
  *   progress.c   the progress line on a terminal (read, write, verify)
  *   cmd_info.c   zcio info
@@ -15,6 +16,7 @@
  *   cmd_bench.c  zcio bench
  *   cmd_ops.c    zcio flush, discard, zeroes, secure-erase; the request
  *                options of read and write (--fua ... --bio-size)
+ *   cmd_zone.c   zcio append, zcio zone
  *   cmd_trace.c  zcio trace (trace_report.c: the report, trace.h)
  *
  * Adding a command: write cmd_<name>.c with its help text and entry
@@ -31,6 +33,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "lib/libzcio.h"
@@ -53,6 +56,7 @@
 #define OPT_READ_ONLY	(1U << 4)	/* --read-only, --check */
 #define OPT_REQ		(1U << 16)	/* --fua ... --ioprio, --bio-size (cmd_ops.c) */
 #define OPT_NO_UNMAP	(1U << 17)	/* --no-unmap (cmd_ops.c) */
+#define OPT_FUA		(1U << 18)	/* --fua alone (append) */
 
 /* getopt_long() values of the options parse_ops_opt() takes */
 enum {
@@ -118,12 +122,15 @@ int check_version(const struct zcio_version *ver, uint64_t need);
 int zcio_setup(int *zfd, struct zcio_version *ver, uint64_t need);
 int open_bdev(const char *dev, int flags, int *fd);
 int get_devinfo(int zfd, const char *dev, int fd, struct zcio_devinfo *di);
+uint64_t queue_attr(const struct zcio_devinfo *di, const char *name);
 int check_lbs_multiple(const struct opts *o, const char *dev,
 		       const struct zcio_devinfo *di, const char *what,
 		       uint64_t v);
 int pick_chunk(const struct opts *o, const char *dev,
 	       const struct zcio_devinfo *di, const struct zcio_version *ver,
 	       uint64_t *chunk);
+int wait_fd(int fd, short events);
+ssize_t read_full(int fd, char *buf, size_t len);
 
 /* json.c */
 void json_str(FILE *f, const char *s);
@@ -185,5 +192,11 @@ int64_t ops_pio(int zfd, const struct opts *o, unsigned int op, int fd,
 		void *buf, uint64_t len, uint64_t offset);
 const char *ops_hint(const struct opts *o, int err);
 int cmd_trace(struct opts *o);
+
+/* cmd_zone.c */
+extern const char *const append_help;
+extern const char *const zone_help;
+int cmd_append(struct opts *o);
+int cmd_zone(struct opts *o);
 
 #endif /* ZCIO_CLI_H */

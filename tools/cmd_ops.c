@@ -213,30 +213,6 @@ const char *ops_hint(const struct opts *o, int err)
 /* ------------------------------------------------------------------ */
 /* Non-data operations                                                 */
 
-/* A number from /sys/dev/block/MAJ:MIN/queue/NAME, 0 if unknown. */
-static uint64_t queue_attr(const struct zcio_devinfo *di, const char *name)
-{
-	char path[128];
-	unsigned long long v = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/queue/%s",
-		 di->dev_major, di->dev_minor, name);
-	f = fopen(path, "r");
-	if (!f) {
-		/* a partition: its disk's queue */
-		snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/../queue/%s",
-			 di->dev_major, di->dev_minor, name);
-		f = fopen(path, "r");
-	}
-	if (!f)
-		return 0;
-	if (fscanf(f, "%llu", &v) != 1)
-		v = 0;
-	fclose(f);
-	return v;
-}
-
 static const char *nondata_what(unsigned int op)
 {
 	switch (op) {

@@ -116,16 +116,6 @@ static void dev_fail(struct xfer *x, int err, uint64_t off)
 		  ops_hint(x->o, err));
 }
 
-static int wait_fd(int fd, short events)
-{
-	struct pollfd p = { .fd = fd, .events = events };
-
-	while (poll(&p, 1, -1) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return 0;
-}
-
 /*
  * Write all of @len bytes to @fd; handles short writes and non-blocking
  * fds.  Returns 0 or -errno; *@done counts the bytes written either way.
@@ -154,32 +144,6 @@ static int write_all(int fd, const char *buf, size_t len, uint64_t *done)
 		*done += n;
 	}
 	return 0;
-}
-
-/* Read until @len bytes or end of input.  Returns bytes read or -errno. */
-static ssize_t read_full(int fd, char *buf, size_t len)
-{
-	size_t got = 0;
-	ssize_t n;
-	int ret;
-
-	while (got < len) {
-		n = read(fd, buf + got, len - got);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				return -errno;
-			ret = wait_fd(fd, POLLIN);
-			if (ret)
-				return ret;
-			continue;
-		}
-		if (!n)
-			break;
-		got += n;
-	}
-	return got;
 }
 
 static int check_multiple(struct xfer *x, const char *what, uint64_t v)

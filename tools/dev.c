@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -109,6 +110,30 @@ int get_devinfo(int zfd, const char *dev, int fd, struct zcio_devinfo *di)
 	return 0;
 }
 
+/* A number from /sys/dev/block/MAJ:MIN/queue/NAME, 0 if unknown. */
+uint64_t queue_attr(const struct zcio_devinfo *di, const char *name)
+{
+	char path[128];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/queue/%s",
+		 di->dev_major, di->dev_minor, name);
+	f = fopen(path, "r");
+	if (!f) {
+		/* a partition: its disk's queue */
+		snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/../queue/%s",
+			 di->dev_major, di->dev_minor, name);
+		f = fopen(path, "r");
+	}
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu", &v) != 1)
+		v = 0;
+	fclose(f);
+	return v;
+}
+
 /* ------------------------------------------------------------------ */
 /* Transfer arguments                                                  */
 
@@ -155,4 +180,44 @@ int pick_chunk(const struct opts *o, const char *dev,
 		return EXIT_FAIL;
 	}
 	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Input and output fds                                                */
+
+/* Wait for @events on a non-blocking @fd.  Returns 0 or -errno. */
+int wait_fd(int fd, short events)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+
+	while (poll(&p, 1, -1) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return 0;
+}
+
+/* Read until @len bytes or end of input.  Returns bytes read or -errno. */
+ssize_t read_full(int fd, char *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t n;
+	int ret;
+
+	while (got < len) {
+		n = read(fd, buf + got, len - got);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				return -errno;
+			ret = wait_fd(fd, POLLIN);
+			if (ret)
+				return ret;
+			continue;
+		}
+		if (!n)
+			break;
+		got += n;
+	}
+	return got;
 }

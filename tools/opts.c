@@ -118,7 +118,7 @@ static const struct {
 	{ OPT_READ_ONLY,  { "read-only", no_argument, NULL, LONG_READ_ONLY } },
 	{ OPT_READ_ONLY,  { "check", no_argument, NULL, LONG_READ_ONLY } },
 	{ OPT_BTT,	  { "btt", no_argument, NULL, LONG_BTT } },
-	{ OPT_REQ,	  { "fua", no_argument, NULL, LONG_FUA } },
+	{ OPT_REQ | OPT_FUA, { "fua", no_argument, NULL, LONG_FUA } },
 	{ OPT_REQ,	  { "preflush", no_argument, NULL, LONG_PREFLUSH } },
 	{ OPT_REQ,	  { "nomerge", no_argument, NULL, LONG_NOMERGE } },
 	{ OPT_REQ,	  { "meta", no_argument, NULL, LONG_META } },

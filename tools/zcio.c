@@ -42,6 +42,9 @@ static const char *const top_help =
 "  discard DEV OFFSET LENGTH   discard a range (as BLKDISCARD)\n"
 "  zeroes DEV OFFSET LENGTH    write zeroes to a range (as BLKZEROOUT)\n"
 "  secure-erase DEV OFF LEN    erase a range for good (as BLKSECDISCARD)\n"
+"  append DEV ZONE_START       FILE (-i) or standard input -> a zone, by zone\n"
+"                              append; prints the sector of each append\n"
+"  zone OP DEV OFFSET [LEN]    zone reset|open|close|finish; zone report DEV\n"
 "  trace DEV -- CMD [ARGS]     blktrace of DEV while CMD runs, per zcio request\n"
 "\n"
 "Common options (after the command; 'zcio help COMMAND' lists them all):\n"
@@ -72,6 +75,8 @@ static const struct command commands[] = {
 	{ "discard", "hq",       OPT_JSON, &discard_help, cmd_discard },
 	{ "zeroes", "hq",        OPT_JSON | OPT_NO_UNMAP, &zeroes_help, cmd_zeroes },
 	{ "secure-erase", "hq",  OPT_JSON, &secure_erase_help, cmd_secure_erase },
+	{ "append", "hi:l:b:q",  OPT_JSON | OPT_FUA, &append_help, cmd_append },
+	{ "zone",   "hq",        OPT_JSON, &zone_help, cmd_zone },
 	{ "trace",  "ho:",       OPT_BTT, &trace_help, cmd_trace },
 };
 

@@ -182,6 +182,17 @@ size_bytes() {
 	esac
 }
 
+# kernel_at_least MAJOR.MINOR: the running kernel is that version or newer.
+# For expectations measured to differ between kernels: name the boundary
+# that was measured (6.1 and 6.12 are what the suite runs on).
+kernel_at_least() {
+	local want=${1:?kernel_at_least MAJOR.MINOR} have
+	have=$(uname -r | sed -E 's/^([0-9]+)\.([0-9]+).*/\1 \2/')
+	# shellcheck disable=SC2086 # two numbers
+	set -- ${want/./ } $have
+	[ "$3" -gt "$1" ] || { [ "$3" -eq "$1" ] && [ "$4" -ge "$2" ]; }
+}
+
 # --- harness ---------------------------------------------------------------
 
 # zcio_kver: the kernel version to build for and boot, from $KVER:

@@ -11,8 +11,12 @@
  *   zcio_hipri=0|1		ZCIO_IO_HIPRI on every I/O (polled completion)
  *   zcio_fua=0|1		ZCIO_IO_FUA on every write
  *   zcio_bio_size=SIZE		no bio larger than SIZE (@bio_bytes)
+ *   zcio_append=0|1		with zonemode=zbd, writes to sequential zones
+ *				are zone appends (ZCIO_OP_ZONE_APPEND)
  *
- * Trims are ZCIO_OP_DISCARD, synchronous (ZCIO_IOC_IO) in both modes.
+ * Trims are ZCIO_OP_DISCARD, synchronous (ZCIO_IOC_IO) in both modes, and
+ * so are zone appends.  On a zoned device the zone resets fio asks for
+ * (->reset_wp) are ZCIO_OP_ZONE_RESET when the module has ZCIO_FEAT_ZONED.
  *
  * Each fio thread (or process) opens /dev/zcio once, in ->init, and checks
  * that the loaded module has the features the job asks for.  Each fio file
@@ -38,6 +42,7 @@
 
 #include <fio.h>
 #include <optgroup.h>
+#include <zbd.h>
 
 #include "libzcio.h"
 
@@ -54,6 +59,7 @@ struct zcio_fio_options {
 	unsigned int hipri;
 	unsigned int fua;
 	unsigned long long bio_size;
+	unsigned int append;
 };
 
 static struct fio_option options[] = {
@@ -118,6 +124,16 @@ static struct fio_option options[] = {
 		.group	= FIO_OPT_G_INVALID,
 	},
 	{
+		.name	= "zcio_append",
+		.lname	= "zcio zone append",
+		.type	= FIO_OPT_BOOL,
+		.off1	= offsetof(struct zcio_fio_options, append),
+		.help	= "Writes to sequential zones as zone appends (zonemode=zbd)",
+		.def	= "0",
+		.category = FIO_OPT_C_ENGINE,
+		.group	= FIO_OPT_G_INVALID,
+	},
+	{
 		.name	= NULL,
 	},
 };
@@ -131,6 +147,7 @@ struct zcio_fio_data {
 	__u32 write_flags;		/* and to every write: FUA */
 	__u32 bio_bytes;		/* zcio_bio_size */
 	bool registered;		/* buffers registered: ZCIO_IO_FIXED */
+	bool append;			/* zcio_append=1 */
 	bool buf_per_io_u;		/* buffer io_u->index is io_u->buf;
 					 * else buffer 0 starts at reg_base */
 	char *reg_base;
@@ -159,6 +176,7 @@ static const struct {
 	{ ZCIO_FEAT_POLLED, "zcio_hipri=1 (ZCIO_FEAT_POLLED)" },
 	{ ZCIO_FEAT_REQFLAGS, "zcio_fua=1 or zcio_bio_size (ZCIO_FEAT_REQFLAGS)" },
 	{ ZCIO_FEAT_NONDATA, "trim (ZCIO_FEAT_NONDATA)" },
+	{ ZCIO_FEAT_ZONED, "zcio_append=1 (ZCIO_FEAT_ZONED)" },
 };
 
 static void zcio_fio_free(struct zcio_fio_data *zd)
@@ -261,6 +279,15 @@ static int zcio_fio_init(struct thread_data *td)
 	}
 	if (td_trim(td))
 		need |= ZCIO_FEAT_NONDATA;
+	if (o->append) {
+		if (td->o.zone_mode != ZONE_MODE_ZBD) {
+			log_err("zcio: zcio_append=1 needs zonemode=zbd (fio must write at each zone's write pointer)\n");
+			td_verror(td, EINVAL, "zcio_append");
+			goto err;
+		}
+		need |= ZCIO_FEAT_ZONED;
+		zd->append = true;
+	}
 	if (zcio_fio_check_features(td, zd, need))
 		goto err;
 
@@ -433,9 +460,54 @@ static void zcio_fio_trim(struct thread_data *td, struct io_u *io_u)
 	zcio_fio_result(io_u, ret ? ret : io.result);
 }
 
+/* The sequential zone a write of @io_u goes to, or NULL. */
+static struct fio_zone_info *zcio_fio_seq_zone(const struct io_u *io_u)
+{
+	struct zoned_block_device_info *zbd = io_u->file->zbd_info;
+	struct fio_zone_info *z;
+
+	if (io_u->ddir != DDIR_WRITE || !zbd || !zbd->zone_size)
+		return NULL;
+	z = &zbd->zone_info[io_u->offset / zbd->zone_size];
+	return z->has_wp ? z : NULL;
+}
+
+/*
+ * A write as ZCIO_OP_ZONE_APPEND to the zone @z, through ZCIO_IOC_IO in
+ * both modes (the module appends synchronously only).  fio issued it at
+ * the zone's write pointer and will verify it there: landing anywhere
+ * else fails the I/O.
+ */
+static void zcio_fio_append(struct thread_data *td, struct io_u *io_u,
+			    const struct fio_zone_info *z)
+{
+	struct zcio_fio_data *zd = td->io_ops_data;
+	struct zcio_io io;
+	int ret;
+
+	zcio_prep_io(&io, ZCIO_OP_ZONE_APPEND, io_u->file->fd, io_u->xfer_buf,
+		     io_u->xfer_buflen, z->start);
+	io.flags = zd->write_flags;
+	if (fio_fill_issue_time(td))
+		fio_gettime(&io_u->issue_time, NULL);
+	ret = zcio_submit_io(zd->zfd, &io);
+	if (ret) {
+		zcio_fio_result(io_u, ret);
+	} else if ((unsigned long long)io.result != io_u->offset) {
+		log_err("zcio: %s: zone append of %llu bytes to the zone at %llu landed at %lld, not at fio's write pointer %llu\n",
+			io_u->file->file_name, io_u->xfer_buflen,
+			(unsigned long long)z->start, (long long)io.result,
+			io_u->offset);
+		io_u->error = EIO;
+	} else {
+		zcio_fio_result(io_u, io_u->xfer_buflen);
+	}
+}
+
 static enum fio_q_status zcio_fio_queue(struct thread_data *td,
 					struct io_u *io_u)
 {
+	const struct fio_zone_info *z;
 	struct zcio_fio_data *zd = td->io_ops_data;
 	struct zcio_io io;
 	int ret;
@@ -452,6 +524,14 @@ static enum fio_q_status zcio_fio_queue(struct thread_data *td,
 			zcio_fio_trim(td, io_u);
 		else
 			io_u->error = EINVAL;
+		return zcio_fio_done_now(td);
+	}
+	z = zd->append ? zcio_fio_seq_zone(io_u) : NULL;
+	if (z) {
+		/* in order too: what is queued lands first */
+		if (zd->nr_pend || zd->inflight)
+			return FIO_Q_BUSY;
+		zcio_fio_append(td, io_u, z);
 		return zcio_fio_done_now(td);
 	}
 
@@ -705,6 +785,40 @@ static int zcio_fio_close_file(struct thread_data fio_unused *td,
 	return ret;
 }
 
+/*
+ * ->reset_wp: ZCIO_OP_ZONE_RESET on the zones of @f from @offset for
+ * @length bytes; fio's own BLKRESETZONE if the module cannot.  fio may
+ * ask before it opened @f.
+ */
+static int zcio_fio_reset_wp(struct thread_data *td, struct fio_file *f,
+			     uint64_t offset, uint64_t length)
+{
+	struct zcio_fio_data *zd = td->io_ops_data;
+	struct zcio_io io = {
+		.op = ZCIO_OP_ZONE_RESET,
+		.fd = f->fd,
+		.offset = offset,
+		.len = length,
+	};
+	int ret;
+
+	if (!zd || !(zd->ver.features & ZCIO_FEAT_ZONED))
+		return blkzoned_reset_wp(td, f, offset, length);
+	if (f->fd < 0) {
+		io.fd = open(f->file_name, O_RDWR | O_CLOEXEC);
+		if (io.fd < 0)
+			return -errno;
+	}
+	ret = zcio_submit_io(zd->zfd, &io);
+	if (ret)
+		log_err("zcio: %s: zone reset of %llu bytes at %llu: %s\n",
+			f->file_name, (unsigned long long)length,
+			(unsigned long long)offset, strerror(-ret));
+	if (f->fd < 0)
+		close(io.fd);
+	return ret;
+}
+
 static struct ioengine_ops ioengine = {
 	.name			= "zcio",
 	.version		= FIO_IOOPS_VERSION,
@@ -729,6 +843,7 @@ static struct ioengine_ops ioengine = {
 	.open_file		= zcio_fio_open_file,
 	.close_file		= zcio_fio_close_file,
 	.get_file_size		= zcio_fio_get_file_size,
+	.reset_wp		= zcio_fio_reset_wp,
 	.options		= options,
 	.option_struct_size	= sizeof(struct zcio_fio_options),
 };

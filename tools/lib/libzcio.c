@@ -149,6 +149,36 @@ int64_t zcio_pio(int zfd, unsigned int op, int bdev_fd, void *buf,
 	return io.result;
 }
 
+int64_t zcio_zone_append(int zfd, int bdev_fd, const void *buf, uint64_t len,
+			 uint64_t zone_start, uint32_t flags)
+{
+	struct zcio_io io;
+	int ret;
+
+	zcio_prep_io(&io, ZCIO_OP_ZONE_APPEND, bdev_fd, (void *)buf, len,
+		     zone_start);
+	io.flags = flags;
+	ret = zcio_submit_io(zfd, &io);
+	if (ret)
+		return ret;
+	if (io.result < (int64_t)zone_start)
+		return -EPROTO;
+	return io.result;
+}
+
+int zcio_zone_mgmt(int zfd, unsigned int op, int bdev_fd, uint64_t offset,
+		   uint64_t len)
+{
+	struct zcio_io io = {
+		.op = op,
+		.fd = bdev_fd,
+		.offset = offset,
+		.len = len,
+	};
+
+	return zcio_submit_io(zfd, &io);
+}
+
 static int digit_value(char c)
 {
 	return c >= '0' && c <= '9' ? c - '0' : -1;
@@ -244,6 +274,11 @@ const char *zcio_op_name(unsigned int op)
 	case ZCIO_OP_DISCARD: return "discard";
 	case ZCIO_OP_SECURE_ERASE: return "secure-erase";
 	case ZCIO_OP_WRITE_ZEROES: return "zeroes";
+	case ZCIO_OP_ZONE_APPEND: return "zone-append";
+	case ZCIO_OP_ZONE_RESET: return "zone-reset";
+	case ZCIO_OP_ZONE_OPEN: return "zone-open";
+	case ZCIO_OP_ZONE_CLOSE: return "zone-close";
+	case ZCIO_OP_ZONE_FINISH: return "zone-finish";
 	}
 	return NULL;
 }
@@ -259,6 +294,7 @@ const char *zcio_feature_name(uint64_t bit)
 	case ZCIO_FEAT_POLLED: return "polled";
 	case ZCIO_FEAT_REQFLAGS: return "reqflags";
 	case ZCIO_FEAT_NONDATA: return "nondata";
+	case ZCIO_FEAT_ZONED: return "zoned";
 	}
 	return NULL;
 }

@@ -111,6 +111,25 @@ static inline int64_t zcio_pwrite(int zfd, int bdev_fd, const void *buf,
 }
 
 /*
+ * zcio_zone_append - ZCIO_OP_ZONE_APPEND: write @len bytes from @buf at
+ * the write pointer of the zone of @bdev_fd (a zoned block device opened
+ * for writing) that starts at byte @zone_start, in one bio.  @flags: 0
+ * or ZCIO_IO_FUA.  Returns the byte offset where the data landed, or
+ * -errno (-EIO for what the device refuses: a full or conventional zone,
+ * an append that does not fit).
+ */
+int64_t zcio_zone_append(int zfd, int bdev_fd, const void *buf, uint64_t len,
+			 uint64_t zone_start, uint32_t flags);
+
+/*
+ * zcio_zone_mgmt - ZCIO_OP_ZONE_RESET, _OPEN, _CLOSE or _FINISH on the
+ * whole zones of @bdev_fd from byte @offset for @len bytes, as
+ * BLKRESETZONE ... BLKFINISHZONE.  Returns 0 or -errno.
+ */
+int zcio_zone_mgmt(int zfd, unsigned int op, int bdev_fd, uint64_t offset,
+		   uint64_t len);
+
+/*
  * zcio_prep_fixed - zcio_prep_io() for registered buffer @buf_index:
  * @buf_off is the byte offset into that buffer; sets ZCIO_IO_FIXED.
  */
@@ -170,12 +189,16 @@ size_t zcio_buf_align(const struct zcio_devinfo *di);
 int zcio_buf_alloc(void **bufp, size_t len, size_t align);
 void zcio_buf_free(void *buf);
 
-/* "read", "write", "flush", "discard", "secure-erase", "zeroes" or NULL. */
+/*
+ * "read", "write", "flush", "discard", "secure-erase", "zeroes",
+ * "zone-append", "zone-reset", "zone-open", "zone-close", "zone-finish"
+ * or NULL.
+ */
 const char *zcio_op_name(unsigned int op);
 
 /*
  * zcio_feature_name - short name of one ZCIO_FEAT_* bit ("sync_io",
- * "devinfo", "stats"), or NULL if @bit is not exactly one known bit.
+ * "devinfo", "stats", ... "zoned"), or NULL if @bit is not exactly one known bit.
  */
 const char *zcio_feature_name(uint64_t bit);
 

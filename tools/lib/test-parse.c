@@ -139,12 +139,15 @@ static void test_names(void)
 	CHECK(!strcmp(zcio_feature_name(ZCIO_FEAT_SYNC_IO), "sync_io"), "sync_io");
 	CHECK(!strcmp(zcio_feature_name(ZCIO_FEAT_DEVINFO), "devinfo"), "devinfo");
 	CHECK(!strcmp(zcio_feature_name(ZCIO_FEAT_STATS), "stats"), "stats");
+	CHECK(!strcmp(zcio_feature_name(ZCIO_FEAT_ZONED), "zoned"), "zoned");
 	CHECK(!zcio_feature_name(0), "feature 0");
 	CHECK(!zcio_feature_name(ZCIO_FEAT_SYNC_IO | ZCIO_FEAT_STATS), "two bits");
 	CHECK(!zcio_feature_name(1ULL << 40), "unknown bit");
 	CHECK(!strcmp(zcio_op_name(ZCIO_OP_READ), "read"), "op read");
 	CHECK(!strcmp(zcio_op_name(ZCIO_OP_WRITE), "write"), "op write");
-	CHECK(!zcio_op_name(7), "op 7");
+	CHECK(!strcmp(zcio_op_name(ZCIO_OP_ZONE_APPEND), "zone-append"), "op append");
+	CHECK(!strcmp(zcio_op_name(ZCIO_OP_ZONE_FINISH), "zone-finish"), "op finish");
+	CHECK(!zcio_op_name(11), "op 11");
 	CHECK(!strcmp(zcio_strerror(-ENOSPC), zcio_strerror(ENOSPC)), "strerror sign");
 	CHECK(zcio_open_hint(-ENOENT) != NULL, "hint ENOENT");
 	CHECK(zcio_open_hint(-EINVAL) == NULL, "hint EINVAL");
