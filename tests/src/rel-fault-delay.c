@@ -175,11 +175,11 @@ static void round_trip(const char *name, size_t len, uint64_t off, bool async)
 /* --- watching a child ---------------------------------------------------- */
 
 /*
- * Wait until @pid sits in ioctl(zfd, @cmd) in state @state (up to 30 s);
+ * Wait until @pid sits in ioctl(@zcio_fd, @cmd) in state @state (up to 30 s);
  * false (and a failure reported) if it does not get there.
  */
-static bool wait_in_ioctl(const char *name, pid_t pid, unsigned long cmd,
-			  char state)
+static bool wait_in_ioctl(const char *name, pid_t pid, int zcio_fd,
+			  unsigned long cmd, char state)
 {
 	double end = api_now() + 30;
 	char path[64], line[256], st = 0;
@@ -191,7 +191,7 @@ static bool wait_in_ioctl(const char *name, pid_t pid, unsigned long cmd,
 		f = fopen(path, "re");
 		if (f && fgets(line, sizeof(line), f) &&
 		    sscanf(line, "%lu %lx %lx", &nr, &fd, &arg) == 3 &&
-		    nr == SYS_ioctl && fd == (unsigned long)zfd && arg == cmd) {
+		    nr == SYS_ioctl && fd == (unsigned long)zcio_fd && arg == cmd) {
 			fclose(f);
 			snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 			f = fopen(path, "re");
@@ -297,7 +297,7 @@ static void kill_case(const char *name, unsigned int op, size_t len,
 		api_die("fork: %s", strerror(errno));
 	if (!pid)
 		kill_child(op, len, misalign, off);
-	if (!wait_in_ioctl(name, pid, ZCIO_IOC_IO, 'D'))
+	if (!wait_in_ioctl(name, pid, zfd, ZCIO_IOC_IO, 'D'))
 		return;
 	/* Every page pinned: its one bio is mapped and submitted. */
 	if (!wait_pinned(name, pid, (misalign + len + 4095) / 4096))
@@ -445,7 +445,7 @@ static void sync_signal_case(const char *name, size_t len, size_t misalign)
 	if (read(p[0], &c, 1) != 1)
 		api_die("%s: the child did not start", name);
 	close(p[0]);
-	if (!wait_in_ioctl(name, pid, ZCIO_IOC_IO, 'D'))
+	if (!wait_in_ioctl(name, pid, zfd, ZCIO_IOC_IO, 'D'))
 		return;
 	send_plain_signals(pid);
 	status = reap_child(pid);
@@ -463,9 +463,11 @@ static void sync_signal_case(const char *name, size_t len, size_t misalign)
 }
 
 /*
- * The reaping child: submit one read, then reap while the parent signals.
- * @sig is SIGUSR1, SIGUSR2 or SIGSTOP.  Exit 0 if the first reap failed
- * with EINTR and the second one returned the event.
+ * The reaping child: submit one read on a /dev/zcio context of its own
+ * (which goes with it, whatever happens), tell the parent its number,
+ * then reap while the parent signals.  @sig is SIGUSR1, SIGUSR2 or
+ * SIGSTOP.  Exit 0 if the first reap failed with EINTR and the second
+ * one returned the event.
  */
 static void __attribute__((noreturn))
 reap_signal_child(int pipefd, int sig, size_t len, uint64_t off)
@@ -476,13 +478,14 @@ reap_signal_child(int pipefd, int sig, size_t len, uint64_t off)
 	struct zcio_io io;
 
 	install_handlers();
-	if (fd < 0)
+	zfd = zcio_open();
+	if (fd < 0 || zfd < 0)
 		_exit(10);
 	zcio_prep_io(&io, ZCIO_OP_READ, fd, b, len, off);
 	io.tag = 77;
 	if (zcio_submit(zfd, &io, 1) != 1)
 		_exit(11);
-	if (write(pipefd, "s", 1) != 1)
+	if (write(pipefd, &zfd, sizeof(zfd)) != sizeof(zfd))
 		_exit(11);
 	n = zcio_reap(zfd, &ev, 1, 1, -1);
 	if (n != -EINTR) {
@@ -500,8 +503,7 @@ reap_signal_child(int pipefd, int sig, size_t len, uint64_t off)
 
 static void reap_signal_case(const char *name, int sig)
 {
-	int p[2], status;
-	char c;
+	int p[2], status, child_zfd;
 	pid_t pid;
 
 	if (pipe(p))
@@ -513,10 +515,10 @@ static void reap_signal_case(const char *name, int sig)
 	if (!pid)
 		reap_signal_child(p[1], sig, 64 * K, 6 * M);
 	close(p[1]);
-	if (read(p[0], &c, 1) != 1)
+	if (read(p[0], &child_zfd, sizeof(child_zfd)) != sizeof(child_zfd))
 		api_die("%s: the child did not start", name);
 	close(p[0]);
-	if (!wait_in_ioctl(name, pid, ZCIO_IOC_REAP, 'S'))
+	if (!wait_in_ioctl(name, pid, child_zfd, ZCIO_IOC_REAP, 'S'))
 		return;
 	kill(pid, sig);
 	if (sig == SIGSTOP) {
