@@ -485,6 +485,53 @@ static const char *fast_path, *slow_path, *slow_dm;
 static int ffd = -1;	/* FAST, O_RDWR | O_DIRECT: data in and out at once */
 
 /*
+ * close() @fd with I/O in flight, then use its number at once, before
+ * anything can reuse it: ZCIO_IOC_IO and pread() find nothing, and so
+ * does a SUBMIT entry on @actx, whose event carries -EBADF.  Returns the
+ * open count of the slow device right after.
+ */
+static int close_and_probe(const char *name, int fd, int actx, char *pb)
+{
+	struct api_expect exp = { .tag = 0xbadf, .result = -EBADF };
+	int64_t probe_sync;
+	ssize_t probe_posix;
+	int probe_errno, n, opens;
+	struct zcio_io io;
+	double t_close;
+
+	t_close = api_now();
+	if (close(fd))
+		api_fail("%s: close: %s", name, strerror(errno));
+	t_close = api_now() - t_close;
+	/* Nothing may open a file before these: it would get the number. */
+	probe_sync = zcio_pio(zfd, ZCIO_OP_READ, fd, pb, 4 * K, 0);
+	probe_posix = pread(fd, pb, 4 * K, 0);
+	probe_errno = errno;
+	zcio_prep_io(&io, ZCIO_OP_READ, fd, pb, 4 * K, 0);
+	io.tag = exp.tag;
+	n = zcio_submit(actx, &io, 1);
+
+	/* The in-flight I/O still holds the file, so the device is open. */
+	opens = dm_open_count(slow_dm);
+	/* (The I/O must also have been in flight after this: see the caller.) */
+	if (t_close > slow_s * 0.9)
+		api_fail("%s: close() took %.3f s: it waited for the I/O", name,
+			 t_close);
+	if (probe_sync != -EBADF)
+		api_fail("%s: ZCIO_IOC_IO on the closed fd: %s, want EBADF",
+			 name, api_result_str(probe_sync));
+	if (probe_posix != -1 || probe_errno != EBADF)
+		api_fail("%s: pread on the closed fd: %zd (%s), want EBADF",
+			 name, probe_posix, strerror(probe_errno));
+	if (n != 1)
+		api_fail("%s: SUBMIT with the closed fd: %s, want 1 entry taken",
+			 name, api_result_str(n));
+	else
+		api_reap_expect(actx, name, &exp, 1, 5);
+	return opens;
+}
+
+/*
  * close() of the target fd with I/O in flight.  @posix: the same with
  * pread/pwrite on an O_DIRECT fd instead of zcio.
  */
@@ -496,14 +543,9 @@ static void case_close_target(bool posix)
 	const char *name = posix ? "close-target-pread" : "close-target-zcio";
 	enum lane_kind sync = posix ? POSIX : ZSYNC;
 	char *pb = map_anon(4 * K, MAP_PRIVATE, 0);
-	struct api_expect exp = { .tag = 0xbadf, .result = -EBADF };
 	int fd, actx, n = 0, i, fails = api_failures, opens;
 	struct lane l[5];
-	struct zcio_io io;
-	double t0, t_close, t_check = 0;
-	int64_t probe_sync;
-	ssize_t probe_posix;
-	int probe_errno;
+	double t0, t_check = 0;
 
 	put_data(ffd, 0, M, CT_SEED);
 	put_data(ffd, 512 * K, 256 * K, -1);
@@ -535,40 +577,8 @@ static void case_close_target(bool posix)
 		api_fail("%s: %s open count %d before the close, want 1 (this fd)",
 			 name, slow_dm, opens);
 
-	t_close = api_now();
-	if (close(fd))
-		api_fail("%s: close: %s", name, strerror(errno));
-	t_close = api_now() - t_close;
-	/*
-	 * Nothing may open a file before these probes: the fd number would
-	 * be reused.  ZCIO_IOC_IO and pread() look it up and find nothing;
-	 * so does a SUBMIT entry, which then completes with -EBADF.
-	 */
-	probe_sync = zcio_pio(zfd, ZCIO_OP_READ, fd, pb, 4 * K, 0);
-	probe_posix = pread(fd, pb, 4 * K, 0);
-	probe_errno = errno;
-	zcio_prep_io(&io, ZCIO_OP_READ, fd, pb, 4 * K, 0);
-	io.tag = exp.tag;
-	i = zcio_submit(actx, &io, 1);
-
-	/* The in-flight I/O still holds the file, so the device is open. */
-	opens = dm_open_count(slow_dm);
+	opens = close_and_probe(name, fd, actx, pb);
 	t_check = api_now();
-	/* (The I/O must also have been in flight after the check, below.) */
-	if (t_close > slow_s * 0.9)
-		api_fail("%s: close() took %.3f s: it waited for the I/O", name,
-			 t_close);
-	if (probe_sync != -EBADF)
-		api_fail("%s: ZCIO_IOC_IO on the closed fd: %s, want EBADF",
-			 name, api_result_str(probe_sync));
-	if (probe_posix != -1 || probe_errno != EBADF)
-		api_fail("%s: pread on the closed fd: %zd (%s), want EBADF",
-			 name, probe_posix, strerror(probe_errno));
-	if (i != 1)
-		api_fail("%s: SUBMIT with the closed fd: %s, want 1 entry taken",
-			 name, api_result_str(i));
-	else
-		api_reap_expect(actx, name, &exp, 1, 5);
 	if (opens != 1)
 		api_fail("%s: %s open count %d right after the close with I/O in flight, want 1: the file was released under the I/O",
 			 name, slow_dm, opens);
@@ -593,6 +603,31 @@ out_join:
 	munmap(pb, 4 * K);
 	if (api_failures == fails)
 		ok(name);
+}
+
+/*
+ * munmap() @len bytes at @buf and map new memory at the same address: it
+ * reads zeros; the process then writes the first half.  Returns how long
+ * munmap() took.
+ */
+static double unmap_remap(const char *name, char *buf, size_t len)
+{
+	double t = api_now();
+	char *p;
+
+	if (munmap(buf, len))
+		api_die("munmap: %s", strerror(errno));
+	t = api_now() - t;
+	p = mmap(buf, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (p != buf)
+		api_die("%s: mmap at the old address %p: %s", name, (void *)buf,
+			p == MAP_FAILED ? strerror(errno) : "moved");
+	madvise(p, len, MADV_NOHUGEPAGE);
+	check_fill(name, "a new mapping at the old address", p, len, 0);
+	/* Half written by the process, half never touched. */
+	memset(p, FILL_NEW, len / 2);
+	return t;
 }
 
 /*
@@ -624,7 +659,6 @@ static void case_munmap(void)
 	int sfd, dfd, i, fails = api_failures;
 	double t0, t_unmap = 0, t, t_done = 0;
 	uint64_t want = 0, pinned;
-	char *p;
 
 	put_data(ffd, 2 * M, 4 * M, MU_SEED);
 	sfd = api_open(slow_path, O_RDWR);
@@ -645,24 +679,9 @@ static void case_munmap(void)
 	if (!lanes_in_flight(name, l, MU_LANES))
 		goto out_join;
 	for (i = 0; i < MU_LANES; i++) {
-		t = api_now();
-		if (munmap(l[i].buf, l[i].len))
-			api_die("munmap: %s", strerror(errno));
-		t = api_now() - t;
+		t = unmap_remap(name, l[i].buf, l[i].len);
 		if (t > t_unmap)
 			t_unmap = t;
-		p = mmap(l[i].buf, l[i].len, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
-			 -1, 0);
-		if (p != l[i].buf)
-			api_die("%s: mmap at the old address %p: %s", name,
-				(void *)l[i].buf,
-				p == MAP_FAILED ? strerror(errno) : "moved");
-		madvise(p, l[i].len, MADV_NOHUGEPAGE);
-		check_fill(name, "a new mapping at the old address", p,
-			   l[i].len, 0);
-		/* Half written by the process, half never touched. */
-		memset(p, FILL_NEW, l[i].len / 2);
 	}
 	/* The unmapped pages stay pinned until their I/O ends. */
 	pinned = api_sysfs_stat("pages_pinned");
@@ -1540,83 +1559,66 @@ static void race_timing(const char *name, const char *what,
 			 name, what, t_end - first, wait_s);
 }
 
-static int cmd_race(int argc, char **argv)
+/*
+ * A race: the target's fds (plain for zcio, O_DIRECT for pread/pwrite),
+ * the verify device's (or -1), the timing limits and the lanes.
+ */
+struct race {
+	int sfd, dfd, vfd;
+	double end_s, wait_s;
+	struct lane l[RACE_LANES];
+};
+
+/* The reads' data in the first four MiB, zeros after; the lanes. */
+static void race_prepare(struct race *r)
 {
-	const char *name = "race", *verify = NULL, *dev;
-	int sfd, dfd, vfd = -1, i, status, opt;
-	struct zcio_stats before, after;
-	struct lane l[RACE_LANES], p[RACE_PROBES];
-	double t_act, t_end, end_s = 0, wait_s = 0, lo, hi;
-	char *b;
+	char *b = api_map_guarded(RACE_SPAN);
+	int i;
 
-	/* argv[-1] is "race", in getopt's place of the program name. */
-	while ((opt = getopt(argc + 1, argv - 1, "+V:E:W:")) != -1) {
-		switch (opt) {
-		case 'V':
-			verify = optarg;
-			break;
-		case 'E':
-			end_s = atof(optarg);
-			break;
-		case 'W':
-			wait_s = atof(optarg);
-			break;
-		default:
-			return 2;
-		}
-	}
-	argc -= optind - 1;
-	argv += optind - 1;
-	if (argc < 3 || strcmp(argv[1], "--")) {
-		fprintf(stderr, "usage: rel-life race [-V VERIFY_DEV] [-E SECS] [-W SECS] DEV -- CMD [ARG...]\n");
-		return 2;
-	}
-	dev = argv[0];
-	zfd = api_zcio_open();
-	sfd = api_open(dev, O_RDWR);
-	dfd = api_open(dev, O_RDWR | O_DIRECT);
-	if (verify)
-		vfd = api_open(verify, O_RDWR | O_DIRECT);
-	if (api_sysfs_stat("pages_pinned"))
-		api_die("pages_pinned is not 0 at the start");
-
-	/* The reads' data in the first four MiB, zeros after. */
-	b = api_map_guarded(RACE_SPAN);
 	memset(b, 0, RACE_SPAN);
 	api_pattern(b, 4 * M, 0, RACE_SEED);
-	api_pwrite_all(vfd >= 0 ? vfd : dfd, b, RACE_SPAN, 0);
+	api_pwrite_all(r->vfd >= 0 ? r->vfd : r->dfd, b, RACE_SPAN, 0);
 	api_unmap_guarded(b, RACE_SPAN);
-
 	for (i = 0; i < RACE_LANES; i++) {
-		lane_set(&l[i], race_spec[i].name, race_spec[i].kind,
-			 race_spec[i].op, race_spec[i].kind == POSIX ? dfd : sfd,
+		struct lane *l = &r->l[i];
+
+		lane_set(l, race_spec[i].name, race_spec[i].kind,
+			 race_spec[i].op,
+			 race_spec[i].kind == POSIX ? r->dfd : r->sfd,
 			 map_anon(race_spec[i].len, MAP_PRIVATE, FILL_OLD),
 			 race_spec[i].len, race_off(i));
-		if (race_spec[i].op == ZCIO_OP_WRITE)
-			api_pattern(l[i].buf, l[i].len, l[i].off,
-				    RACE_WSEED + i);
+		if (l->op == ZCIO_OP_WRITE)
+			api_pattern(l->buf, l->len, l->off, RACE_WSEED + i);
 	}
-	api_stats(zfd, &before);
+}
+
+/* Start the lanes, run the action with them in flight, join them. */
+static bool race_run(struct race *r, char **cmd)
+{
+	double t_act, t_end, lo, hi;
+	struct lane *l = r->l;
+	int i, status;
+
 	lanes_start(l, RACE_LANES);
-	if (!lanes_in_flight(name, l, RACE_LANES)) {
-		lanes_join(name, l, RACE_LANES, api_now());
-		return api_exit();
+	if (!lanes_in_flight("race", l, RACE_LANES)) {
+		lanes_join("race", l, RACE_LANES, api_now());
+		return false;
 	}
 	t_act = api_now();
-	status = race_action(argv + 2, t_act);
+	status = race_action(cmd, t_act);
 	t_end = api_now();
 	if (status < 0)
-		api_fail("%s: %s still running %.0f s later", name, argv[2],
+		api_fail("race: %s still running %.0f s later", cmd[0],
 			 LIMIT_S);
-	lanes_join(name, l, RACE_LANES, t_act);
-	lanes_ended_after(name, argv[2], l, RACE_LANES, t_act);
+	lanes_join("race", l, RACE_LANES, t_act);
+	lanes_ended_after("race", cmd[0], l, RACE_LANES, t_act);
 	for (i = 1, lo = hi = l[0].t_end; i < RACE_LANES; i++) {
 		lo = l[i].t_end < lo ? l[i].t_end : lo;
 		hi = l[i].t_end > hi ? l[i].t_end : hi;
 	}
 	api_info("%s took %.3f s; the I/O ended %.3f s to %.3f s after it started",
-		 argv[2], t_end - t_act, lo - t_act, hi - t_act);
-	race_timing(name, argv[2], l, t_act, t_end, end_s, wait_s);
+		 cmd[0], t_end - t_act, lo - t_act, hi - t_act);
+	race_timing("race", cmd[0], l, t_act, t_end, r->end_s, r->wait_s);
 
 	for (i = 0; i < RACE_LANES; i++) {
 		const char *data = "-";
@@ -1624,9 +1626,10 @@ static int cmd_race(int argc, char **argv)
 		if (l[i].res == (int64_t)l[i].len && l[i].op == ZCIO_OP_READ)
 			data = race_read_data(&l[i]);
 		else if (l[i].res == (int64_t)l[i].len)
-			data = vfd >= 0 ? race_written(vfd, i) : "unchecked";
-		printf("%s: %s data %s\n", l[i].name, api_result_str(l[i].res),
-		       data);
+			data = r->vfd >= 0 ? race_written(r->vfd, i) :
+					     "unchecked";
+		printf("%s: %s data %s\n", l[i].name,
+		       api_result_str(l[i].res), data);
 	}
 	if (status < 0)
 		printf("action: hung\n");
@@ -1634,32 +1637,79 @@ static int cmd_race(int argc, char **argv)
 		printf("action: exit %d\n", WEXITSTATUS(status));
 	else
 		printf("action: signal %d\n", WTERMSIG(status));
+	return true;
+}
 
-	/* What the same fds do now: each kind of I/O, and the size. */
+/* What the same fds do now: each kind of I/O, and the size. */
+static void race_after(struct race *r)
+{
+	struct lane p[RACE_PROBES];
+	double t0 = api_now();
+	int i;
+
 	for (i = 0; i < RACE_PROBES; i++)
 		lane_set(&p[i], probe_spec[i].name, probe_spec[i].kind,
-			 probe_spec[i].op, probe_spec[i].kind == POSIX ? dfd : sfd,
-			 l[i].buf, 4 * K, RACE_PROBE + i * 64 * K);
-	t_act = api_now();
+			 probe_spec[i].op,
+			 probe_spec[i].kind == POSIX ? r->dfd : r->sfd,
+			 r->l[i].buf, 4 * K, RACE_PROBE + i * 64 * K);
 	lanes_start(p, RACE_PROBES);
-	lanes_join(name, p, RACE_PROBES, t_act);
+	lanes_join("race", p, RACE_PROBES, t0);
 	printf("after:");
 	for (i = 0; i < RACE_PROBES; i++)
 		printf(" %s %s", p[i].name, api_result_str(p[i].res));
 	printf("\n");
-	race_size(sfd);
+	race_size(r->sfd);
+}
+
+static int cmd_race(int argc, char **argv)
+{
+	struct race r = { .vfd = -1 };
+	struct zcio_stats before, after;
+	const char *verify = NULL;
+	int i, opt;
+
+	/* argv[-1] is "race", in getopt's place of the program name. */
+	while ((opt = getopt(argc + 1, argv - 1, "+V:E:W:")) != -1) {
+		if (opt == 'V')
+			verify = optarg;
+		else if (opt == 'E')
+			r.end_s = atof(optarg);
+		else if (opt == 'W')
+			r.wait_s = atof(optarg);
+		else
+			return 2;
+	}
+	argc -= optind - 1;
+	argv += optind - 1;
+	if (argc < 3 || strcmp(argv[1], "--")) {
+		fprintf(stderr, "usage: rel-life race [-V VERIFY_DEV] [-E SECS] [-W SECS] DEV -- CMD [ARG...]\n");
+		return 2;
+	}
+	zfd = api_zcio_open();
+	r.sfd = api_open(argv[0], O_RDWR);
+	r.dfd = api_open(argv[0], O_RDWR | O_DIRECT);
+	if (verify)
+		r.vfd = api_open(verify, O_RDWR | O_DIRECT);
+	if (api_sysfs_stat("pages_pinned"))
+		api_die("pages_pinned is not 0 at the start");
+
+	race_prepare(&r);
+	api_stats(zfd, &before);
+	if (!race_run(&r, argv + 2))
+		return api_exit();
+	race_after(&r);
 	api_stats(zfd, &after);
 	printf("zcio: requests +%" PRIu64 " errors +%" PRIu64 "\n",
 	       (uint64_t)(after.requests - before.requests),
 	       (uint64_t)(after.errors - before.errors));
 	fflush(stdout);
-	pins_released(name);
+	pins_released("race");
 	for (i = 0; i < RACE_LANES; i++)
-		munmap(l[i].buf, l[i].len);
-	close(sfd);
-	close(dfd);
-	if (vfd >= 0)
-		close(vfd);
+		munmap(r.l[i].buf, r.l[i].len);
+	close(r.sfd);
+	close(r.dfd);
+	if (r.vfd >= 0)
+		close(r.vfd);
 	return api_exit();
 }
 
