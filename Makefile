@@ -24,7 +24,7 @@ ifneq ($(origin KDIR),file)
 export KDIR
 endif
 
-.PHONY: all module tools tests deps lint check demo bench clean
+.PHONY: all module tools tests deps lint check demo soak bench clean
 
 all: module tools tests
 
@@ -45,13 +45,34 @@ deps:
 lint: deps
 	tests/lint
 
+# KERNEL=debug: the whole suite on the debug kernel of tests/kdebug/build
+# (KASAN, lockdep, kmemleak, fault injection; built once, then cached),
+# with a kmemleak scan after each test group and 5x the timeouts.
+KERNEL ?=
 check: deps
+ifeq ($(KERNEL),debug)
+	kver=$$(tests/kdebug/build) && \
+	$(MAKE) all KVER=$$kver && \
+	KVER=$$kver ZCIO_KMEMLEAK=1 ZCIO_TIMEOUT_SCALE=$${ZCIO_TIMEOUT_SCALE:-5} \
+		ZCIO_VM_TIMEOUT=$${ZCIO_VM_TIMEOUT:-14400} tests/check
+else ifeq ($(KERNEL),)
 	$(MAKE) all
 	tests/check
+else
+	@echo "KERNEL=$(KERNEL): only KERNEL=debug is known (KVER= picks a Debian kernel)" >&2; exit 2
+endif
 
 demo: deps
 	$(MAKE) all
 	tests/vm tests/demo
+
+# ZCIO_SOAK_SECONDS (default 180) of mixed concurrent load in one guest,
+# fio verify on; slab, pins and the kernel log checked at the end
+# (tests/soak); logs kept in $(SOAK_OUT).
+SOAK_OUT ?= /var/tmp/zcio-soak
+soak: deps
+	$(MAKE) all
+	tests/vm --out $(SOAK_OUT) --timeout $$(( $${ZCIO_SOAK_SECONDS:-180} + 900 )) tests/soak
 
 # zcio against fio's own engines in one guest boot; writes docs/bench/
 # (BENCH_RUNS, BENCH_RUNTIME, BENCH_QUICK=1, BENCH_PERF=1: docs/bench/README.md).
