@@ -42,15 +42,12 @@ static const char *const top_help =
 "  discard DEV OFFSET LENGTH   discard a range (as BLKDISCARD)\n"
 "  zeroes DEV OFFSET LENGTH    write zeroes to a range (as BLKZEROOUT)\n"
 "  secure-erase DEV OFF LEN    erase a range for good (as BLKSECDISCARD)\n"
-"  append DEV ZONE_START       FILE (-i) or standard input -> a zone, by zone\n"
-"                              append; prints the sector of each append\n"
+"  append DEV ZONE_START       FILE (-i) or stdin -> a zone; prints sectors\n"
 "  zone OP DEV OFFSET [LEN]    zone reset|open|close|finish; zone report DEV\n"
 "  trace DEV -- CMD [ARGS]     blktrace of DEV while CMD runs, per zcio request\n"
 "\n"
-"Common options (after the command; 'zcio help COMMAND' lists them all):\n"
-"  -b SIZE   bytes per ioctl (read, write, verify; default 1M)\n"
-"  -q        no summary and no progress line\n"
-"  --json    JSON output\n"
+"Options go after the command ('zcio help COMMAND' lists them): -q no\n"
+"summary, --json JSON output, -b SIZE bytes per ioctl (default 1M).\n"
 "SIZE, OFFSET and LENGTH: decimal, optional k/M/G/T suffix (powers of 1024).\n"
 "Exit status: 0 success, 1 I/O or kernel error (verify: mismatch), 2 usage error.\n";
 
