@@ -40,8 +40,9 @@
  *     checks bounds.
  * Output structures are checked too (DEVINFO against sysfs, VERSION
  * against the first answer, IO's @result, event flags), and a call that
- * does not return for WATCHDOG_S seconds is reported.  Calls over a
- * second are listed as SLOW (information, not a failure).
+ * takes more than WATCHDOG_S seconds is reported (while it runs if it
+ * sleeps interruptibly, else when it returns).  Calls over a second are
+ * listed as SLOW (information, not a failure).
  *
  * At the end every context is drained (all submitted entries must come
  * back as exactly one event each), unregistered and closed; the holes
@@ -250,12 +251,12 @@ static int errno_by_name(const char *name)
 
 enum kind {
 	K_VERSION, K_DEVINFO, K_STATS, K_IO, K_SUBMIT, K_REAP, K_REGISTER,
-	K_UNREGISTER, K_UNKNOWN, K_EVENT, K_NR
+	K_UNREGISTER, K_UNKNOWN, K_EVENT, K_EVENT_SHARED, K_NR
 };
 
 static const char *const kind_name[K_NR] = {
 	"VERSION", "DEVINFO", "STATS", "IO", "SUBMIT", "REAP", "REGISTER",
-	"UNREGISTER", "UNKNOWN", "(event)",
+	"UNREGISTER", "UNKNOWN", "(event)", "(event, tag shared)",
 };
 
 /* Common to every ioctl: the /dev/zcio fd is closed, a bad argument. */
@@ -288,6 +289,7 @@ static void documented_init(void)
 	es_addv(&documented[K_DEVINFO], doc_devinfo, ARRAY_SIZE(doc_devinfo));
 	es_addv(&documented[K_IO], doc_io, ARRAY_SIZE(doc_io));
 	es_addv(&documented[K_EVENT], doc_io, ARRAY_SIZE(doc_io));
+	es_addv(&documented[K_EVENT_SHARED], doc_io, ARRAY_SIZE(doc_io));
 	es_addv(&documented[K_SUBMIT], doc_submit, ARRAY_SIZE(doc_submit));
 	es_addv(&documented[K_REAP], doc_reap, ARRAY_SIZE(doc_reap));
 	es_addv(&documented[K_REGISTER], doc_register, ARRAY_SIZE(doc_register));
@@ -2318,8 +2320,8 @@ static bool reassign(struct ctx *c, unsigned int i, int32_t result)
 /* Take the event @ev off @c's outstanding entries; check its result. */
 static void event_check(struct ctx *c, const struct zcio_event *ev)
 {
+	unsigned int i, shared = 0;
 	int first = -1;
-	unsigned int i;
 	bool failed = ev->result < 0;
 	int err = failed ? -ev->result : 0;
 	char what[700];
@@ -2347,6 +2349,8 @@ static void event_check(struct ctx *c, const struct zcio_event *ev)
 	     i++)
 		if (c->out[i].tag == ev->tag && reassign(c, i, ev->result))
 			first = i;
+	for (i = 0; i < c->nout; i++)
+		shared += c->out[i].tag == ev->tag;
 	{
 		char e[512];
 
@@ -2355,8 +2359,9 @@ static void event_check(struct ctx *c, const struct zcio_event *ev)
 			 PRIu64 ": %s): ", (unsigned long long)ev->tag,
 			 c->out[first].call, e);
 	}
-	check_outcome(K_EVENT, &c->out[first].p, failed ? -1 : 0, err,
-		      ev->result, what);
+	/* Which of several entries with one tag failed is a guess. */
+	check_outcome(shared > 1 ? K_EVENT_SHARED : K_EVENT,
+		      &c->out[first].p, failed ? -1 : 0, err, ev->result, what);
 	hist_add(c, &c->out[first], ev->result);
 	c->out[first] = c->out[--c->nout];
 }
@@ -2897,7 +2902,7 @@ static void summary(double elapsed, uint64_t done)
 	int k, e;
 
 	for (k = 0; k < K_NR; k++) {
-		if (k == K_EVENT)
+		if (k == K_EVENT || k == K_EVENT_SHARED)
 			continue;
 		n = snprintf(line, sizeof(line), "%-10s %8" PRIu64 " calls %8"
 			     PRIu64 " ok", kind_name[k], ncalls[k], nok[k]);
