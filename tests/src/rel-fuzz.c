@@ -1091,12 +1091,13 @@ static int check_fields(const struct zcio_io *io, const char **why)
 	default:
 		valid = false;
 	}
-	*why = "step 5: ioprio class or level";
-	if (!valid)
-		return EINVAL;
+	/* the real-time class's capability before its level, as ioprio_set(2) */
 	*why = "step 5a: real-time ioprio without CAP_SYS_NICE";
 	if (cls == 1 && !cap_nice)
 		return EPERM;
+	*why = "step 5b: ioprio class or level";
+	if (!valid)
+		return EINVAL;
 	return 0;
 }
 
