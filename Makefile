@@ -24,7 +24,7 @@ ifneq ($(origin KDIR),file)
 export KDIR
 endif
 
-.PHONY: all module tools tests deps lint check demo soak bench clean
+.PHONY: all module tools tests deps lint check demo soak bench fuzz clean
 
 all: module tools tests
 
@@ -34,7 +34,7 @@ module:
 tools:
 	$(MAKE) -C tools
 
-# The tools' host-side test programs too: tests/cli/001-host-unit runs them.
+# The tools' host-side test programs too: tests/check runs them (host/cli-unit).
 tests: tools
 	$(MAKE) -C tools test-progs
 	$(MAKE) -C tests
@@ -80,6 +80,17 @@ bench: deps
 	$(MAKE) all
 	$(MAKE) -C tests/bench
 	tests/bench/run
+
+# The ioctl fuzzer in one guest boot (docs/fuzz.md): FUZZ_SEED (default:
+# from the clock, printed), FUZZ_COUNT, FUZZ_TIME (seconds), FUZZ_VERBOSE=1
+# (the call log, kept in FUZZ_OUT), FUZZ_HIPRI=1, FUZZ_ARGS (more rel-fuzz
+# options).
+fuzz: deps
+	$(MAKE) all
+	ZCIO_FUZZ_SEED='$(FUZZ_SEED)' ZCIO_FUZZ_COUNT='$(FUZZ_COUNT)' \
+	ZCIO_FUZZ_TIME='$(FUZZ_TIME)' ZCIO_FUZZ_VERBOSE='$(FUZZ_VERBOSE)' \
+	ZCIO_FUZZ_HIPRI='$(FUZZ_HIPRI)' ZCIO_FUZZ_ARGS='$(FUZZ_ARGS)' \
+	tests/vm --timeout 3600 $(if $(FUZZ_OUT),--out $(FUZZ_OUT)) tests/fuzz
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
