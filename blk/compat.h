@@ -21,14 +21,21 @@ static inline struct block_device *zcio_file_bdev(struct file *file)
 #endif
 }
 
-/* 6.11 moved "the queue polls" from QUEUE_FLAG_POLL to BLK_FEAT_POLL. */
+/*
+ * Whether zcio polls @bdev: its queue has poll queues and takes
+ * REQ_NOWAIT, which zcio's polled bios carry (io.c).  6.11 moved "the
+ * queue polls" from QUEUE_FLAG_POLL to BLK_FEAT_POLL.
+ */
 static inline bool zcio_bdev_can_poll(struct block_device *bdev)
 {
 #ifdef BLK_FEAT_POLL
-	return bdev_get_queue(bdev)->limits.features & BLK_FEAT_POLL;
+	if (!(bdev_get_queue(bdev)->limits.features & BLK_FEAT_POLL))
+		return false;
 #else
-	return test_bit(QUEUE_FLAG_POLL, &bdev_get_queue(bdev)->queue_flags);
+	if (!test_bit(QUEUE_FLAG_POLL, &bdev_get_queue(bdev)->queue_flags))
+		return false;
 #endif
+	return bdev_nowait(bdev);
 }
 
 /* 6.12 made struct fd opaque: fd_file() instead of the .file member. */

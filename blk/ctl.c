@@ -207,8 +207,15 @@ static blk_opf_t zcio_io_opf(const struct zcio_io *io, struct file *file)
 	if (io->flags & ZCIO_IO_META)
 		opf |= REQ_META;
 	if ((io->flags & ZCIO_IO_HIPRI) &&
-	    zcio_bdev_can_poll(zcio_file_bdev(file)))
+	    zcio_bdev_can_poll(zcio_file_bdev(file))) {
 		opf |= REQ_POLLED;
+		/*
+		 * Never held by writeback throttling, which ignores REQ_NOWAIT
+		 * and would wait for the caller's own writes still unpolled.
+		 */
+		if (op_is_write(opf))
+			opf |= REQ_SYNC | REQ_IDLE;
+	}
 	return opf;
 }
 

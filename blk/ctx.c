@@ -71,33 +71,53 @@ void zcio_ctx_add_polled(struct zcio_ctx *ctx, struct zcio_req *req)
 }
 
 /*
- * Poll the oldest polled request once.  A request none of whose bios is
- * polled any more (the block layer split them) leaves the list: it
- * completes by interrupt.  Returns false if there was nothing to poll.
+ * After polling @req, the oldest polled request, once: take it off the
+ * list if it has no polled bio any more (it completes by interrupt), or
+ * send it to the back if none of its polled bios has reached the driver
+ * yet, so that the requests ahead of it there are polled.  Only if it is
+ * still on the list: its last bio may have ended and moved it meanwhile.
+ */
+static void zcio_ctx_polled_once(struct zcio_ctx *ctx, struct zcio_req *req,
+				 enum zcio_poll res)
+{
+	spin_lock_irq(&ctx->lock);
+	if (list_first_entry_or_null(&ctx->polled, struct zcio_req,
+				     node) == req) {
+		if (res == ZCIO_POLL_NONE)
+			zcio_ctx_unpoll_locked(ctx, req);
+		else if (res == ZCIO_POLL_WAIT)
+			list_move_tail(&req->node, &ctx->polled);
+	}
+	spin_unlock_irq(&ctx->lock);
+}
+
+/*
+ * Poll polled requests, oldest first, until one queue was polled or each
+ * request on the list was tried once.  Returns false if there was
+ * nothing to poll.
  */
 static bool zcio_ctx_poll_once(struct zcio_ctx *ctx)
 {
+	enum zcio_poll res = ZCIO_POLL_NONE;
+	unsigned int tries = 0;
 	struct zcio_req *req;
-	bool polled = false;
 
 	mutex_lock(&ctx->poll_lock);
-	while (!polled) {
+	while (res != ZCIO_POLL_DONE) {
 		spin_lock_irq(&ctx->lock);
 		req = list_first_entry_or_null(&ctx->polled, struct zcio_req,
 					       node);
+		if (req && res == ZCIO_POLL_WAIT && ++tries >= ctx->nr_polled)
+			req = NULL;
 		spin_unlock_irq(&ctx->lock);
 		if (!req)
 			break;
 		/* Only a reaper frees @req, and it needs poll_lock. */
-		polled = zcio_req_poll_once(req);
-		if (!polled) {
-			spin_lock_irq(&ctx->lock);
-			zcio_ctx_unpoll_locked(ctx, req);
-			spin_unlock_irq(&ctx->lock);
-		}
+		res = zcio_req_poll_once(req);
+		zcio_ctx_polled_once(ctx, req, res);
 	}
 	mutex_unlock(&ctx->poll_lock);
-	return polled;
+	return res != ZCIO_POLL_NONE;
 }
 
 int zcio_release(struct inode *inode, struct file *file)

@@ -16,8 +16,19 @@
  * file frees it.
  *
  * A synchronous request with REQ_POLLED bios is completed by polling their
- * queue instead of sleeping, as long as a bio still carries the flag (the
- * block layer drops it when it has to split the bio).
+ * queue instead of sleeping, as long as a bio still carries the flag.
+ * Polled bios are submitted with REQ_NOWAIT, as io_uring's are: whoever
+ * polls them does so only after submitting, so a submitter must never
+ * sleep in the block layer while bios of its own wait to be polled (for a
+ * poll-queue tag, or for a tag of another queue while an I/O scheduler
+ * shared by both holds requests back behind polled ones).  A bio the
+ * block layer refuses at once (no free tag, a frozen queue, a bio that
+ * would have to be split) is made an ordinary bio again and submitted by
+ * the workqueue, where waiting is harmless, to a queue whose interrupts
+ * complete it:
+ *
+ *   SUBMITTING --submit_bio() returns--> INFLIGHT
+ *   SUBMITTING --ends BLK_STS_AGAIN----> REFUSED --reset, resubmit--> INFLIGHT
  */
 #include <linux/blkdev.h>
 #include <linux/file.h>
@@ -153,12 +164,90 @@ static void zcio_req_put_pending(struct zcio_req *req)
 		zcio_req_io_done(req);
 }
 
+enum {
+	ZCIO_BIO_INFLIGHT,
+	ZCIO_BIO_SUBMITTING,
+	ZCIO_BIO_REFUSED,
+};
+
+/**
+ * zcio_bio_refused - whether a bio ending now goes back to its submitter
+ * @bio:	a bio in its bi_end_io
+ * @submit:	its hand-over state, as zcio_submit_bio() was given it
+ *
+ * True for a polled bio refused with BLK_STS_AGAIN while zcio_submit_bio()
+ * still submits it: then it is submitted again, and bi_end_io must return
+ * without completing anything.
+ */
+bool zcio_bio_refused(struct bio *bio, atomic_t *submit)
+{
+	return bio->bi_status == BLK_STS_AGAIN &&
+	       atomic_cmpxchg(submit, ZCIO_BIO_SUBMITTING,
+			      ZCIO_BIO_REFUSED) == ZCIO_BIO_SUBMITTING;
+}
+
+/*
+ * Make @bio, refused at submission, new again without REQ_POLLED and
+ * REQ_NOWAIT.  Its completion released its cgroup state: bio_reset()
+ * associates it again, with the caller's cgroup.  The rest is what it was
+ * before submission (@was->bi_iter is from before any partition remap).
+ */
+static void zcio_bio_rearm(struct bio *bio, const struct bio *was)
+{
+	bio_reset(bio, was->bi_bdev, was->bi_opf & ~(REQ_POLLED | REQ_NOWAIT));
+	bio->bi_flags = was->bi_flags;
+	bio->bi_ioprio = was->bi_ioprio;
+	bio->bi_iter = was->bi_iter;
+	bio->bi_vcnt = was->bi_vcnt;
+	bio->bi_end_io = was->bi_end_io;
+	bio->bi_private = was->bi_private;
+	bio->bi_cookie = BLK_QC_T_NONE;
+}
+
+/**
+ * zcio_submit_bio - submit a bio, with REQ_NOWAIT if it is polled
+ * @bio:	a bio whose bi_end_io calls zcio_bio_refused() first
+ * @submit:	its hand-over state
+ *
+ * Return: true if the block layer refused the polled bio without waiting:
+ * it is an ordinary bio now, and the caller must submit_bio() it again,
+ * from where it may wait.  A polled bio that a driver fails with
+ * BLK_STS_AGAIN after accepting it ends with EAGAIN like any error.
+ */
+bool zcio_submit_bio(struct bio *bio, atomic_t *submit)
+{
+	struct bio was;
+
+	if (!(bio->bi_opf & REQ_POLLED)) {
+		atomic_set(submit, ZCIO_BIO_INFLIGHT);
+		submit_bio(bio);
+		return false;
+	}
+	bio->bi_opf |= REQ_NOWAIT;
+	was = *bio;
+	atomic_set(submit, ZCIO_BIO_SUBMITTING);
+	submit_bio(bio);
+	if (atomic_cmpxchg(submit, ZCIO_BIO_SUBMITTING,
+			   ZCIO_BIO_INFLIGHT) == ZCIO_BIO_SUBMITTING)
+		return false;
+	zcio_bio_rearm(bio, &was);
+	atomic_set(submit, ZCIO_BIO_INFLIGHT);
+	return true;
+}
+
+static void zcio_bio_resubmit_work(struct work_struct *work)
+{
+	submit_bio(&container_of(work, struct zcio_bio, resubmit)->bio);
+}
+
 /* bi_end_io: may run in interrupt context, so it only records and counts. */
 static void zcio_bio_end_io(struct bio *bio)
 {
 	struct zcio_bio *zb = container_of(bio, struct zcio_bio, bio);
 	struct zcio_req *req = zb->req;
 
+	if (zcio_bio_refused(bio, &zb->submit))
+		return;
 	if (bio->bi_status)
 		cmpxchg(&req->error, 0, blk_status_to_errno(bio->bi_status));
 	/* Stop zcio_req_poll() from polling a completed bio. */
@@ -251,7 +340,11 @@ static void zcio_req_submit_bio(struct zcio_req *req, struct bio *bio,
 	zcio_count(bios, 1);
 	zcio_note_bio(&req->trace, bio, zb->nr_pages);
 	zcio_bio_check_flush(&req->trace, bio);
-	submit_bio(bio);
+	if (zcio_submit_bio(bio, &zb->submit)) {
+		/* Bios of @req may be waiting for @req's own poller. */
+		INIT_WORK(&zb->resubmit, zcio_bio_resubmit_work);
+		queue_work(zcio_wq, &zb->resubmit);
+	}
 }
 
 /*
@@ -312,16 +405,20 @@ static int zcio_req_submit(struct zcio_req *req)
 	return ret;
 }
 
-/*
- * Poll the queues of @req's polled bios once.  Returns false when a bio
- * in flight lost REQ_POLLED (the block layer clears it when it splits a
- * bio) and none still carries it: then only an interrupt can complete
- * the request.  With every bio ended it returns true: the request is
- * completing.
+/**
+ * zcio_req_poll_once - poll the queues of @req's polled bios once
+ * @req:	a request with bios in flight, or just completed
+ *
+ * Return: ZCIO_POLL_DONE if it polled a queue; ZCIO_POLL_WAIT if polled
+ * bios are in flight but none has reached its driver yet (an I/O
+ * scheduler holds them: they get their poll cookie when the driver gets
+ * them); ZCIO_POLL_NONE if no bio in flight carries REQ_POLLED any more
+ * (the workqueue submits the refused ones unpolled), so that only
+ * interrupts can complete the request, or every bio has ended.
  */
-bool zcio_req_poll_once(struct zcio_req *req)
+enum zcio_poll zcio_req_poll_once(struct zcio_req *req)
 {
-	bool polled = false, lost = false;
+	enum zcio_poll ret = ZCIO_POLL_NONE;
 	struct zcio_bio *zb;
 
 	/*
@@ -329,16 +426,17 @@ bool zcio_req_poll_once(struct zcio_req *req)
 	 * list: zcio_ctx_add_polled() published it under ctx->lock.
 	 */
 	for (zb = req->bios; zb; zb = zb->next) {
-		if (READ_ONCE(zb->ended))
+		if (READ_ONCE(zb->ended) || !(zb->bio.bi_opf & REQ_POLLED))
 			continue;
-		if (zb->bio.bi_opf & REQ_POLLED) {
-			bio_poll(&zb->bio, NULL, 0);
-			polled = true;
-		} else {
-			lost = true;
+		if (READ_ONCE(zb->bio.bi_cookie) == BLK_QC_T_NONE) {
+			if (ret == ZCIO_POLL_NONE)
+				ret = ZCIO_POLL_WAIT;
+			continue;
 		}
+		bio_poll(&zb->bio, NULL, 0);
+		ret = ZCIO_POLL_DONE;
 	}
-	return polled || !lost;
+	return ret;
 }
 
 /* Whether a bio of @req still waits to be polled. */
@@ -364,7 +462,7 @@ static void zcio_req_poll(struct zcio_req *req)
 	bool polled = false;
 
 	while (!completion_done(&req->done)) {
-		if (!zcio_req_poll_once(req))
+		if (zcio_req_poll_once(req) == ZCIO_POLL_NONE)
 			return;
 		polled = true;
 		cond_resched();

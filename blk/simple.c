@@ -54,11 +54,15 @@ struct zcio_simple_done {
 	struct completion done;
 	const struct zcio_trace *trace;
 	u64 len;
+	atomic_t submit;
 };
 
 static void zcio_simple_end_io(struct bio *bio)
 {
 	struct zcio_simple_done *sd = bio->bi_private;
+
+	if (zcio_bio_refused(bio, &sd->submit))
+		return;
 
 	/* As zcio_req_io_done(): lets zcio_exit() wait for this to return. */
 	rcu_read_lock();
@@ -141,7 +145,9 @@ int zcio_io_simple(struct zcio_xfer *x, const struct zcio_trace *t)
 	zcio_count(bios, 1);
 	zcio_note_bio(t, &bio, nr);
 	zcio_bio_check_flush(t, &bio);
-	submit_bio(&bio);
+	/* Its only polled bio is this one: it may wait for a tag. */
+	if (zcio_submit_bio(&bio, &sd.submit))
+		submit_bio(&bio);
 	zcio_simple_wait(&bio, &sd.done);
 	ret = blk_status_to_errno(bio.bi_status);
 	if (is_write && !ret)

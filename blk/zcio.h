@@ -28,8 +28,8 @@
 
 #define ZCIO_VERSION_MAJOR	0
 #define ZCIO_VERSION_MINOR	2
-#define ZCIO_VERSION_PATCH	0
-#define ZCIO_VERSION_STR	"0.2.0"
+#define ZCIO_VERSION_PATCH	1
+#define ZCIO_VERSION_STR	"0.2.1"
 
 #define ZCIO_FEATURES	(ZCIO_FEAT_SYNC_IO | ZCIO_FEAT_DEVINFO | \
 			 ZCIO_FEAT_STATS | ZCIO_FEAT_ASYNC | \
@@ -56,6 +56,8 @@
  * @pages:	the pinned pages; points behind @bvecs in the same allocation
  * @nr_pages:	how many entries of @pages are pinned
  * @ended:	the bio has completed (set by its bi_end_io)
+ * @submit:	the hand-over of a polled bio's submission (io.c)
+ * @resubmit:	submits it again, unpolled, after the block layer refused it
  * @embedded:	the memory belongs to the request (struct zcio_req @room)
  * @bio:	the bio, initialised over @bvecs
  * @bvecs:	the bio's vector table, followed by the page pointers
@@ -72,6 +74,8 @@ struct zcio_bio {
 	unsigned int nr_pages;
 	bool ended;
 	bool embedded;
+	atomic_t submit;
+	struct work_struct resubmit;
 	struct bio bio;
 	struct bio_vec bvecs[];
 };
@@ -350,7 +354,15 @@ int zcio_submit_async(struct zcio_ctx *ctx, struct zcio_xfer *x, u64 tag,
 		      int error);
 void zcio_req_release(struct zcio_req *req);
 void zcio_req_unmap(struct zcio_req *req);
-bool zcio_req_poll_once(struct zcio_req *req);
+enum zcio_poll {
+	ZCIO_POLL_NONE,
+	ZCIO_POLL_WAIT,
+	ZCIO_POLL_DONE,
+};
+
+enum zcio_poll zcio_req_poll_once(struct zcio_req *req);
+bool zcio_bio_refused(struct bio *bio, atomic_t *submit);
+bool zcio_submit_bio(struct bio *bio, atomic_t *submit);
 bool zcio_req_polled(struct zcio_req *req);
 void zcio_invalidate_after_write(struct file *file, loff_t pos, u64 len);
 int zcio_sync_page_cache(struct file *file, blk_opf_t opf, loff_t pos,

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * api-hipri POLL_DEV SPLIT_DEV BRD: polled completion (ZCIO_IO_HIPRI).
+ * api-hipri POLL_DEV SPLIT_DEV BRD CROWD_DEV SCHED_DEV: polled completion (ZCIO_IO_HIPRI).
  *
  * POLL_DEV and SPLIT_DEV are memory-backed null_blk devices of at least
  * 16 MiB with a poll queue (poll_queues=1); SPLIT_DEV has max_sectors=64,
@@ -30,7 +30,23 @@
  *		returns, nothing is pinned any more;
  *  split	HIPRI reads of 64 KiB, 1 MiB and 4 MiB on SPLIT_DEV, which the
  *		block layer must split: correct data, and they are not
- *		counted as polled (they completed by interrupt).
+ *		counted as polled (they completed by interrupt);
+ *  crowd	on CROWD_DEV, whose poll queue has 4 tags (hw_queue_depth=4):
+ *		a synchronous HIPRI write and read of 64 KiB in 16 bios of
+ *		4 KiB (bio_bytes, NOMERGE), and one SUBMIT of 32 HIPRI
+ *		reads of 4 KiB at non-adjacent offsets: each completes with
+ *		the right data.  zcio polls only after submitting, so its
+ *		polled bios must not wait for a poll-queue tag: those the
+ *		queue refuses go again by interrupt.  (Before they carried
+ *		REQ_NOWAIT, the submitter slept until the driver's timeout
+ *		and the I/O failed with ETIMEDOUT.)
+ *  crowd-sched	the same, and a 2 MiB HIPRI read in 512 bios of 4 KiB, on
+ *		SCHED_DEV, a null_blk of 4 tags per queue with mq-deadline,
+ *		an I/O scheduler that all hardware queues share: the bios
+ *		refused on the poll queue must not be resubmitted by the
+ *		caller, who would wait for a tag of the other queue while
+ *		the scheduler holds that queue's requests behind polled
+ *		ones that only the caller polls.
  */
 #include "api-util.h"
 
@@ -328,6 +344,71 @@ static void test_async_close(struct dev *p)
 		ok("async-close");
 }
 
+static void crowd_sync(const char *name, struct dev *c, int op, uint64_t off,
+		       uint64_t len)
+{
+	struct zcio_io io;
+	int ret;
+
+	zcio_prep_io(&io, op, c->fd, buf, len, off);
+	io.flags = ZCIO_IO_HIPRI | ZCIO_IO_NOMERGE;
+	io.bio_bytes = 4096;
+	ret = zcio_submit_io(zfd, &io);
+	if (ret || io.result != (int64_t)len)
+		api_fail("%s: %s of %" PRIu64 " bytes in %" PRIu64 " polled bios on 4 tags: %s",
+			 name, op == ZCIO_OP_READ ? "read" : "write", len,
+			 len / 4096, api_result_str(ret ? ret : io.result));
+}
+
+static void test_crowd(const char *name, struct dev *c)
+{
+	struct api_expect exp[32];
+	struct zcio_io ios[32];
+	int failed = api_failures;
+	unsigned int i;
+	int n;
+
+	api_pattern(buf, 64 * K, 0, 0x71);
+	memcpy(cmp, buf, 64 * K);
+	crowd_sync(name, c, ZCIO_OP_WRITE, 0, 64 * K);
+	api_pread_all(c->afd, buf, 64 * K, 0);
+	if (memcmp(buf, cmp, 64 * K))
+		api_fail("%s: the device differs after the polled write", name);
+	memset(buf, 0xa5, 64 * K);
+	crowd_sync(name, c, ZCIO_OP_READ, 0, 64 * K);
+	if (memcmp(buf, cmp, 64 * K))
+		api_fail("%s: the polled read returned wrong data", name);
+
+	api_pattern(cmp, 32 * 8192, M, 0x72);
+	api_pwrite_all(c->afd, cmp, 32 * 8192, M);
+	memset(buf, 0xa5, 32 * 8192);
+	for (i = 0; i < 32; i++) {
+		zcio_prep_io(&ios[i], ZCIO_OP_READ, c->fd, buf + i * 8192, 4096,
+			     M + i * 8192);
+		ios[i].flags = ZCIO_IO_HIPRI;
+		ios[i].tag = 0x7200 + i;
+		exp[i] = (struct api_expect){ .tag = ios[i].tag, .result = 4096 };
+	}
+	n = zcio_submit(zfd, ios, 32);
+	if (n != 32) {
+		api_fail("%s: SUBMIT of 32 polled reads: %s", name,
+			 api_result_str(n));
+		return;
+	}
+	if (!api_reap_expect(zfd, name, exp, 32, 20))
+		return;
+	for (i = 0; i < 32; i++)
+		if (memcmp(buf + i * 8192, cmp + i * 8192, 4096)) {
+			api_fail("%s: polled read %u of the batch: wrong data",
+				 name, i);
+			return;
+		}
+	if (c->di.size >= 4 * M)
+		crowd_sync(name, c, ZCIO_OP_READ, 2 * M, 2 * M);
+	if (api_failures == failed)
+		ok(name);
+}
+
 static void test_split(struct dev *s)
 {
 	static const uint64_t lens[] = { 64 * K, M, 4 * M };
@@ -364,13 +445,13 @@ static void test_split(struct dev *s)
 
 int main(int argc, char **argv)
 {
-	struct dev p, s, b;
+	struct dev p, s, b, c, q;
 	struct zcio_version ver;
 	int ret;
 
 	api_prog = "api-hipri";
-	if (argc != 4) {
-		fprintf(stderr, "usage: api-hipri POLL_DEV SPLIT_DEV BRD\n");
+	if (argc != 6) {
+		fprintf(stderr, "usage: api-hipri POLL_DEV SPLIT_DEV BRD CROWD_DEV SCHED_DEV\n");
 		return 2;
 	}
 	/* The default action of SIGALRM ends a program stuck in a wait. */
@@ -382,6 +463,8 @@ int main(int argc, char **argv)
 	dev_open(&p, argv[1]);
 	dev_open(&s, argv[2]);
 	dev_open(&b, argv[3]);
+	dev_open(&c, argv[4]);
+	dev_open(&q, argv[5]);
 	buf = api_map_guarded(4 * M);
 	cmp = api_map_guarded(4 * M);
 
@@ -395,6 +478,8 @@ int main(int argc, char **argv)
 	test_async(&p);
 	test_async_close(&p);
 	test_split(&s);
+	test_crowd("crowd", &c);
+	test_crowd("crowd-sched", &q);
 	if (api_sysfs_stat("pages_pinned"))
 		api_wait_pinned("end", 0, 5);
 	return api_exit();
