@@ -83,7 +83,7 @@ bench: deps
 
 # The ioctl fuzzer in one guest boot (docs/fuzz.md): FUZZ_SEED (default:
 # from the clock, printed), FUZZ_COUNT, FUZZ_TIME (seconds), FUZZ_VERBOSE=1
-# (the call log, kept in FUZZ_OUT), FUZZ_HIPRI=1, FUZZ_ARGS (more rel-fuzz
+# (the call log, kept in FUZZ_OUT), FUZZ_HIPRI=0, FUZZ_ARGS (more rel-fuzz
 # options).
 fuzz: deps
 	$(MAKE) all
