@@ -16,6 +16,7 @@
  * Polled requests (ZCIO_IO_HIPRI on a queue with poll queues) sit on a
  * poll queue that raises no interrupt: ZCIO_IOC_REAP polls them instead
  * of sleeping, and the release of the file polls until none is left.
+ * Between reaps a worker polls them once a tick (zcio_ctx_poll_work()).
  */
 #include <linux/blkdev.h>
 #include <linux/fs.h>
@@ -25,6 +26,11 @@
 #include <linux/uaccess.h>
 
 #include "zcio.h"
+
+/* How long polled requests wait for a poller before the worker polls. */
+#define ZCIO_POLL_IDLE	1	/* jiffies */
+
+static void zcio_ctx_poll_work(struct work_struct *work);
 
 int zcio_open(struct inode *inode, struct file *file)
 {
@@ -36,6 +42,7 @@ int zcio_open(struct inode *inode, struct file *file)
 	INIT_LIST_HEAD(&ctx->done);
 	INIT_LIST_HEAD(&ctx->polled);
 	mutex_init(&ctx->poll_lock);
+	INIT_DELAYED_WORK(&ctx->poll_work, zcio_ctx_poll_work);
 	init_waitqueue_head(&ctx->wait);
 	refcount_set(&ctx->ref, 1);
 	file->private_data = ctx;
@@ -58,7 +65,7 @@ static void zcio_ctx_unpoll_locked(struct zcio_ctx *ctx, struct zcio_req *req)
 }
 
 /**
- * zcio_ctx_add_polled - make ZCIO_IOC_REAP poll an asynchronous request
+ * zcio_ctx_add_polled - have an asynchronous request polled until it ends
  * @ctx:	its context
  * @req:	the request, all of its bios submitted, not yet completed
  */
@@ -68,6 +75,8 @@ void zcio_ctx_add_polled(struct zcio_ctx *ctx, struct zcio_req *req)
 	list_add_tail(&req->node, &ctx->polled);
 	ctx->nr_polled++;
 	spin_unlock_irq(&ctx->lock);
+	/* Nothing if it is pending already. */
+	queue_delayed_work(system_wq, &ctx->poll_work, ZCIO_POLL_IDLE);
 }
 
 /*
@@ -94,15 +103,14 @@ static void zcio_ctx_polled_once(struct zcio_ctx *ctx, struct zcio_req *req,
 /*
  * Poll polled requests, oldest first, until one queue was polled or each
  * request on the list was tried once.  Returns false if there was
- * nothing to poll.
+ * nothing to poll.  Under @ctx->poll_lock.
  */
-static bool zcio_ctx_poll_once(struct zcio_ctx *ctx)
+static bool zcio_ctx_poll_locked(struct zcio_ctx *ctx)
 {
 	enum zcio_poll res = ZCIO_POLL_NONE;
 	unsigned int tries = 0;
 	struct zcio_req *req;
 
-	mutex_lock(&ctx->poll_lock);
 	while (res != ZCIO_POLL_DONE) {
 		spin_lock_irq(&ctx->lock);
 		req = list_first_entry_or_null(&ctx->polled, struct zcio_req,
@@ -116,8 +124,39 @@ static bool zcio_ctx_poll_once(struct zcio_ctx *ctx)
 		res = zcio_req_poll_once(req);
 		zcio_ctx_polled_once(ctx, req, res);
 	}
-	mutex_unlock(&ctx->poll_lock);
 	return res != ZCIO_POLL_NONE;
+}
+
+static bool zcio_ctx_poll_once(struct zcio_ctx *ctx)
+{
+	bool ret;
+
+	mutex_lock(&ctx->poll_lock);
+	ret = zcio_ctx_poll_locked(ctx);
+	mutex_unlock(&ctx->poll_lock);
+	return ret;
+}
+
+/*
+ * Only a waiting ZCIO_IOC_REAP polls a context's polled requests, but a
+ * caller may wait for them elsewhere: for their events in poll() or
+ * epoll, or, in another ioctl or on another context, for what they hold
+ * (a tag, a zone's write lock, the I/O scheduler's order).  So while any
+ * is in flight they are polled once a tick here, unless someone is
+ * polling them already; then only the driver's timeout would end them.
+ * Not on zcio_wq: its workers may be waiting for these very requests.
+ */
+static void zcio_ctx_poll_work(struct work_struct *work)
+{
+	struct zcio_ctx *ctx = container_of(to_delayed_work(work),
+					    struct zcio_ctx, poll_work);
+
+	if (mutex_trylock(&ctx->poll_lock)) {
+		zcio_ctx_poll_locked(ctx);
+		mutex_unlock(&ctx->poll_lock);
+	}
+	if (READ_ONCE(ctx->nr_polled))
+		queue_delayed_work(system_wq, &ctx->poll_work, ZCIO_POLL_IDLE);
 }
 
 int zcio_release(struct inode *inode, struct file *file)
@@ -126,9 +165,10 @@ int zcio_release(struct inode *inode, struct file *file)
 	struct zcio_req *req, *next;
 	LIST_HEAD(done);
 
-	/* Nobody else would ever poll these. */
+	/* Poll until none is left, then stop the worker: it has no more. */
 	while (zcio_ctx_poll_once(ctx))
 		cond_resched();
+	cancel_delayed_work_sync(&ctx->poll_work);
 
 	spin_lock_irq(&ctx->lock);
 	ctx->dead = true;

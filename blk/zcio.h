@@ -28,8 +28,8 @@
 
 #define ZCIO_VERSION_MAJOR	0
 #define ZCIO_VERSION_MINOR	2
-#define ZCIO_VERSION_PATCH	1
-#define ZCIO_VERSION_STR	"0.2.1"
+#define ZCIO_VERSION_PATCH	2
+#define ZCIO_VERSION_STR	"0.2.2"
 
 #define ZCIO_FEATURES	(ZCIO_FEAT_SYNC_IO | ZCIO_FEAT_DEVINFO | \
 			 ZCIO_FEAT_STATS | ZCIO_FEAT_ASYNC | \
@@ -128,6 +128,7 @@ struct zcio_rbufs {
  * @wait:	woken when a request joins @done
  * @poll_lock:	held while polling a request of @polled and while freeing
  *		reaped requests, so that a polled request stays allocated
+ * @poll_work:	polls @polled once a tick while it is not empty
  * @ref:	the file's reference plus one per asynchronous request
  */
 struct zcio_ctx {
@@ -141,6 +142,7 @@ struct zcio_ctx {
 	struct zcio_rbufs *rbufs;
 	wait_queue_head_t wait;
 	struct mutex poll_lock;		/* see above */
+	struct delayed_work poll_work;
 	refcount_t ref;
 };
 
