@@ -100,6 +100,35 @@ static int zcio_io_check_target(struct file *file, u8 op)
 	return 0;
 }
 
+/**
+ * zcio_xfer_get_writer - look up the target of an operation that writes
+ * @x:		zeroed; on success @x->fd and @x->file are set, released by
+ *		zcio_xfer_put()
+ * @fd:		the caller's fd
+ *
+ * For the non-data operations and zone append, which check the device
+ * themselves after this.
+ *
+ * Return: 0, or -EBADF (no such fd, or not open for writing) or -ENOTBLK
+ * with nothing held.
+ */
+int zcio_xfer_get_writer(struct zcio_xfer *x, int fd)
+{
+	int ret = -EBADF;
+
+	x->fd = fdget(fd);
+	x->file = zcio_fd_file(x->fd);
+	if (!x->file)
+		return -EBADF;
+	if (!S_ISBLK(file_inode(x->file)->i_mode))
+		ret = -ENOTBLK;
+	else if (x->file->f_mode & FMODE_WRITE)
+		return 0;
+	zcio_xfer_put(x);
+	memset(x, 0, sizeof(*x));
+	return ret;
+}
+
 /* Lengths and offsets that no device could take. */
 static int zcio_io_check_len(const struct zcio_io *io)
 {

@@ -13,7 +13,6 @@
  * and a device that is not zoned answers EOPNOTSUPP, not ENOTTY.
  */
 #include <linux/blkdev.h>
-#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/pagemap.h>
 
@@ -107,15 +106,11 @@ static int zcio_nondata_check_range(struct block_device *bdev,
 	return 0;
 }
 
-/* The fd may change the device, as for a write (ctl.c). */
+/* The device may be changed through the fd, a writer's (ctl.c). */
 static int zcio_nondata_check_target(struct file *file, u8 op)
 {
 	struct block_device *bdev = zcio_file_bdev(file);
 
-	if (!S_ISBLK(file_inode(file)->i_mode))
-		return -ENOTBLK;
-	if (!(file->f_mode & FMODE_WRITE))
-		return -EBADF;
 	if (op == ZCIO_OP_FLUSH)
 		return 0;
 	/* Stricter than 6.1's ioctls, which only warn for these. */
@@ -242,10 +237,9 @@ long zcio_nondata_run(const struct zcio_io *io)
 	struct zcio_trace t;
 	int ret;
 
-	x.fd = fdget(io->fd);
-	x.file = zcio_fd_file(x.fd);
-	if (!x.file)
-		return -EBADF;
+	ret = zcio_xfer_get_writer(&x, io->fd);
+	if (ret)
+		return ret;
 	ret = zcio_nondata_check(x.file, io);
 	if (ret)
 		goto out_put;

@@ -263,6 +263,7 @@ long zcio_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 int zcio_xfer_prep(struct zcio_ctx *ctx, const struct zcio_io *io,
 		   struct zcio_xfer *x);
 void zcio_xfer_put(struct zcio_xfer *x);
+int zcio_xfer_get_writer(struct zcio_xfer *x, int fd);
 int zcio_io_check_fields(const struct zcio_io *io);
 
 /* ctx.c */

@@ -11,22 +11,16 @@
  * non-data operations in nondata.c.
  */
 #include <linux/blkdev.h>
-#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/uaccess.h>
 
 #include "zcio.h"
 
-/* The fd and the device allow a zone append of @io at all. */
+/* The device behind a writer's fd (ctl.c) takes zone appends at all. */
 static int zcio_append_check_target(struct file *file)
 {
-	struct block_device *bdev;
+	struct block_device *bdev = zcio_file_bdev(file);
 
-	if (!S_ISBLK(file_inode(file)->i_mode))
-		return -ENOTBLK;
-	if (!(file->f_mode & FMODE_WRITE))
-		return -EBADF;
-	bdev = zcio_file_bdev(file);
 	if (!bdev_is_zoned(bdev))
 		return -EOPNOTSUPP;
 	if (bdev_read_only(bdev))
@@ -117,10 +111,9 @@ int zcio_zone_append(const struct zcio_io *io, u64 *landed)
 	struct zcio_trace t;
 	int ret;
 
-	x.fd = fdget(io->fd);
-	x.file = zcio_fd_file(x.fd);
-	if (!x.file)
-		return -EBADF;
+	ret = zcio_xfer_get_writer(&x, io->fd);
+	if (ret)
+		return ret;
 	ret = zcio_append_check_target(x.file);
 	if (!ret)
 		ret = zcio_append_check(zcio_file_bdev(x.file), io);
