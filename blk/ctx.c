@@ -141,10 +141,10 @@ static bool zcio_ctx_poll_once(struct zcio_ctx *ctx)
  * Only a waiting ZCIO_IOC_REAP polls a context's polled requests, but a
  * caller may wait for them elsewhere: for their events in poll() or
  * epoll, or, in another ioctl or on another context, for what they hold
- * (a tag, a zone's write lock, the I/O scheduler's order).  So while any
- * is in flight they are polled once a tick here, unless someone is
- * polling them already; then only the driver's timeout would end them.
- * Not on zcio_wq: its workers may be waiting for these very requests.
+ * (a tag, a zone's write lock, the I/O scheduler's order), and only the
+ * driver's timeout would end them.  So while any is in flight they are
+ * polled here once a tick, unless someone is polling them already.  Not
+ * on zcio_wq: its workers may be waiting for these very requests.
  */
 static void zcio_ctx_poll_work(struct work_struct *work)
 {
