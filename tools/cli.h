@@ -17,7 +17,8 @@
  *   cmd_ops.c    zcio flush, discard, zeroes, secure-erase; the request
  *                options of read and write (--fua ... --bio-size)
  *   cmd_zone.c   zcio append, zcio zone
- *   cmd_trace.c  zcio trace (trace_report.c: the report, trace.h)
+ *   cmd_trace.c  zcio trace (the report: trace_parse.c, trace_group.c,
+ *                trace_report.c; trace.h, trace_report.h)
  *
  * Adding a command: write cmd_<name>.c with its help text and entry
  * point, declare both at the end of this file, add a line to the

@@ -2,7 +2,8 @@
 /*
  * zcio trace DEV [--btt] [-o DIR] -- CMD [ARGS...]: run CMD under a
  * blktrace of DEV and show, per zcio request, the module's notes next to
- * the block layer's events (trace_report.c).
+ * the block layer's events (trace_parse.c, trace_group.c,
+ * trace_report.c).
  *
  * blktrace writes its own files, DIR/zcio.blktrace.CPU.  CMD starts once
  * blktrace is tracing: its per-CPU threads poll the relay files (they do

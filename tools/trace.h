@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * trace.h - what cmd_trace.c (running blktrace, the command, blkparse
- * and btt) and trace_report.c (reading and joining what they wrote)
- * share.
+ * and btt) and the report (trace_parse.c, trace_group.c, trace_report.c:
+ * reading and joining what they wrote) share.
  */
 #ifndef ZCIO_TRACE_H
 #define ZCIO_TRACE_H
