@@ -49,26 +49,9 @@
 static int bfd, sfd, afd;
 static const char *fast_path, *slow_path;
 
-static void ok(const char *name)
-{
-	printf("ok %s\n", name);
-	fflush(stdout);
-}
-
 static int open_zcio(void)
 {
 	return api_zcio_open();
-}
-
-static void *map_buf(size_t len)
-{
-	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		api_die("mmap %zu: %s", len, strerror(errno));
-	memset(p, 0x3c, len);
-	return p;
 }
 
 #define DELTA(f)	((uint64_t)(after.f - before.f))
@@ -78,7 +61,7 @@ static void test_close_inflight(void)
 	const char *name = "close-inflight";
 	struct zcio_stats before, after;
 	struct zcio_io ios[16];
-	char *buf = map_buf(16 * 64 * K);
+	char *buf = api_map_filled(16 * 64 * K, 0x3c);
 	uint64_t pinned;
 	double t0, t;
 	int zfd = open_zcio(), i, n, fails = api_failures;
@@ -133,7 +116,7 @@ static void test_close_inflight(void)
 			 name, DELTA(async_requests), DELTA(requests),
 			 DELTA(reads), DELTA(bytes_read), DELTA(errors));
 	if (api_failures == fails)
-		ok(name);
+		api_ok(name);
 }
 
 static void test_close_done(void)
@@ -141,7 +124,7 @@ static void test_close_done(void)
 	const char *name = "close-done";
 	struct pollfd pfd;
 	struct zcio_io io;
-	char *buf = map_buf(64 * K);
+	char *buf = api_map_filled(64 * K, 0x3c);
 	int zfd = open_zcio(), n;
 
 	zcio_prep_io(&io, ZCIO_OP_READ, bfd, buf, 64 * K, 0);
@@ -163,7 +146,7 @@ static void test_close_done(void)
 	}
 	munmap(buf, 64 * K);
 	if (api_foll_pin_balanced(name))
-		ok(name);
+		api_ok(name);
 }
 
 /* Wait for @pid; false unless it ended as @sig (0: exit status 0). */
@@ -188,7 +171,8 @@ static bool reap_child(const char *name, pid_t pid, int sig)
 static void test_exit_inflight(void)
 {
 	const char *name = "exit-inflight";
-	char *want = map_buf(64 * 4096), *got = map_buf(64 * 4096);
+	char *want = api_map_filled(64 * 4096, 0x3c);
+	char *got = api_map_filled(64 * 4096, 0x3c);
 	pid_t pid;
 	int i;
 
@@ -223,7 +207,7 @@ static void test_exit_inflight(void)
 			 name, d, api_hexdump(got + (d & ~511L), 32));
 		return;
 	}
-	ok(name);
+	api_ok(name);
 	munmap(want, 64 * 4096);
 	munmap(got, 64 * 4096);
 }
@@ -245,7 +229,7 @@ static void test_sigkill(void)
 	if (!pid) {
 		struct zcio_event ev[64];
 		struct zcio_io ios[64];
-		char *buf = map_buf(64 * 4096);
+		char *buf = api_map_filled(64 * 4096, 0x3c);
 		int zfd = zcio_open(), i;
 
 		if (zfd < 0)
@@ -296,7 +280,7 @@ static void test_sigkill(void)
 			 name, t);
 	if (!api_wait_pinned(name, 0, 10) || !api_foll_pin_balanced(name))
 		return;
-	ok(name);
+	api_ok(name);
 }
 
 static void test_shared(void)
@@ -304,7 +288,7 @@ static void test_shared(void)
 	const char *name = "shared";
 	struct api_expect exp[8];
 	struct zcio_io ios[8];
-	char *buf = map_buf(8 * 4096);
+	char *buf = api_map_filled(8 * 4096, 0x3c);
 	int zfd = open_zcio(), i, n;
 	pid_t pid;
 
@@ -332,7 +316,7 @@ static void test_shared(void)
 	    api_reap_none(zfd, name)) {
 		close(zfd);
 		if (api_wait_pinned(name, 0, 5))
-			ok(name);
+			api_ok(name);
 	} else {
 		close(zfd);
 	}
@@ -389,7 +373,7 @@ static void test_threads(void)
 	const char *name = "threads";
 	pthread_t tid[THR_READERS];
 	struct zcio_io ios[THR_NR];
-	char *buf = map_buf(64 * 4096);
+	char *buf = api_map_filled(64 * 4096, 0x3c);
 	unsigned int i, done = 0;
 	int n;
 
@@ -425,7 +409,7 @@ static void test_threads(void)
 		}
 	if (api_reap_none(thr.zfd, name) && !thr.bad && thr.total == THR_NR &&
 	    i == THR_NR)
-		ok(name);
+		api_ok(name);
 	close(thr.zfd);
 	api_wait_pinned(name, 0, 5);
 	munmap(buf, 64 * 4096);

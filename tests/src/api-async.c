@@ -120,12 +120,6 @@ static bool submit_all(const char *name, const struct zcio_io *ios,
 	return true;
 }
 
-static void ok(const char *name)
-{
-	printf("ok %s\n", name);
-	fflush(stdout);
-}
-
 /* Every page zcio pinned is released and the FOLL_PIN totals balance. */
 static bool check_unpinned(const char *name)
 {
@@ -193,7 +187,7 @@ static void test_features(void)
 	}
 	api_info("max_inflight %u, max_bufs %u, max_buf_bytes %u",
 		 ver.max_inflight, ver.max_bufs, ver.max_buf_bytes);
-	ok("features");
+	api_ok("features");
 }
 
 static void test_idle(void)
@@ -225,7 +219,7 @@ static void test_idle(void)
 			 n, pfd.revents);
 		return;
 	}
-	ok("idle");
+	api_ok("idle");
 }
 
 /* --- batches ------------------------------------------------------------ */
@@ -310,7 +304,7 @@ static void batch(unsigned int nr, char *wbuf, char *rbuf, char *cbuf)
 	if (!check_counters(name, &before, nr, nr, 0, total, total, 2 * nr) ||
 	    !check_unpinned(name) || !api_reap_none(zfd, name))
 		return;
-	ok(name);
+	api_ok(name);
 }
 
 static void test_batches(void)
@@ -380,7 +374,7 @@ static void test_poll(void)
 			 n, pfd.revents);
 		return;
 	}
-	ok("poll");
+	api_ok("poll");
 }
 
 static void test_epoll(void)
@@ -429,7 +423,7 @@ static void test_epoll(void)
 		api_fail("epoll: %d events after everything was reaped", n);
 		goto out;
 	}
-	ok("epoll");
+	api_ok("epoll");
 out:
 	close(ep);
 }
@@ -509,7 +503,7 @@ static void test_minmax(void)
 	}
 	if (!api_reap_none(zfd, "minmax-max"))
 		return;
-	ok("minmax-max");
+	api_ok("minmax-max");
 
 	/* min_nr 8 waits for all 8 (SLOW_DEV). */
 	prep_slow_reads(ios, exp, 8, 0x3400);
@@ -527,7 +521,7 @@ static void test_minmax(void)
 	}
 	if (!match_events("minmax-min", ev, n, exp, 8))
 		return;
-	ok("minmax-min");
+	api_ok("minmax-min");
 
 	/* min_nr above what is outstanding: waits for those only. */
 	prep_slow_reads(ios, exp, 2, 0x3500);
@@ -545,7 +539,7 @@ static void test_minmax(void)
 	}
 	if (!match_events("minmax-outstanding", ev, n, exp, 2))
 		return;
-	ok("minmax-outstanding");
+	api_ok("minmax-outstanding");
 
 	/* min_nr 0 never waits; min 2 max 2 twice takes 4. */
 	prep_slow_reads(ios, exp, 4, 0x3600);
@@ -577,7 +571,7 @@ static void test_minmax(void)
 	}
 	if (!api_reap_none(zfd, "minmax-zero") || !check_unpinned("minmax"))
 		return;
-	ok("minmax-zero");
+	api_ok("minmax-zero");
 }
 
 static void test_timeout(void)
@@ -623,7 +617,7 @@ static void test_timeout(void)
 			 api_now() - t0);
 		return;
 	}
-	ok("timeout");
+	api_ok("timeout");
 }
 
 static void test_eintr(void)
@@ -663,7 +657,7 @@ static void test_eintr(void)
 	if (!api_reap_expect(zfd, "eintr", exp, 1, 10))
 		return;
 done:
-	ok("eintr");
+	api_ok("eintr");
 }
 
 /* --- per-entry errors ---------------------------------------------------- */
@@ -799,7 +793,7 @@ static void test_entries(void)
 	    !check_unpinned("entries"))
 		good = false;
 	if (good)
-		ok("entries");
+		api_ok("entries");
 	close(regfd);
 	api_unmap_guarded(buf, 64 * K);
 }
@@ -887,7 +881,7 @@ static void test_submit_args(void)
 	api_reap_none(zfd, "submit-args: after EFAULT");
 	munmap(pages, 2 * API_PAGE);
 	if (api_failures == fails && check_unpinned("submit-args"))
-		ok("submit-args");
+		api_ok("submit-args");
 }
 
 static void expect_reap(const char *name, struct zcio_reap r, int want)
@@ -956,7 +950,7 @@ static void test_reap_args(void)
 	    !check_unpinned("reap-args"))
 		return;
 	if (api_failures == fails)
-		ok("reap-args");
+		api_ok("reap-args");
 }
 
 /* --- the cap ------------------------------------------------------------- */
@@ -1028,7 +1022,7 @@ static void test_cap(void)
 		api_fail("cap: SUBMIT after everything was reaped: %s",
 			 api_result_str(n));
 	if (api_failures == fails)
-		ok("cap");
+		api_ok("cap");
 	free(ios);
 	free(exp);
 	api_unmap_guarded(buf, 4096);

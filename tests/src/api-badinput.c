@@ -60,12 +60,6 @@ enum acct {
 	ACCT_OK,	/* passed validation and transferred io->len bytes */
 };
 
-static void ok(const char *name)
-{
-	printf("ok %s\n", name);
-	fflush(stdout);
-}
-
 /* Nothing pinned right now, by both of the module's views. */
 static bool check_idle(const char *name)
 {
@@ -184,7 +178,7 @@ static void expect_io(const char *name, struct zcio_io *io, int want_err,
 	good &= check_idle(name);
 	good &= check_acct(name, &before, io, acct);
 	if (good)
-		ok(name);
+		api_ok(name);
 }
 
 /* A ZCIO_IOC_IO on the scratch device from @addr: 4 KiB at offset 0. */
@@ -491,7 +485,7 @@ static void test_memory(void)
 	if (memcmp(check, p, 4096))
 		api_fail("write-from-prot-read: the device does not hold the buffer");
 	else
-		ok("write-from-prot-read-data");
+		api_ok("write-from-prot-read-data");
 	api_unmap_guarded(check, 4096);
 	api_unmap_guarded(p, 4096);
 
@@ -548,7 +542,7 @@ static void expect_ioctl(const char *name, unsigned long cmd, void *arg,
 	}
 	dummy.result = 4096;
 	if (check_idle(name) && check_acct(name, &before, &dummy, acct))
-		ok(name);
+		api_ok(name);
 }
 
 static void test_ioctl_arg(void)
@@ -655,7 +649,7 @@ static uint32_t test_version(void)
 	if (strcmp(want, got))
 		api_fail("version: ioctl says %s, modinfo %s", want, got);
 	if (api_failures == failures)
-		ok("version");
+		api_ok("version");
 	return v.max_io_bytes;
 }
 
@@ -696,7 +690,7 @@ static void test_stats(void)
 				 " in sysfs", names[i], field[i], s);
 	}
 	if (api_failures == failures)
-		ok("stats");
+		api_ok("stats");
 }
 
 /* --- ZCIO_IOC_DEVINFO ------------------------------------------------- */
@@ -727,7 +721,7 @@ static void expect_devinfo(const char *name, const struct zcio_devinfo *in,
 			 ret ? api_errname(ret) : "success",
 			 api_errname(want_err));
 	else
-		ok(name);
+		api_ok(name);
 }
 
 /* DEVINFO of @fd, output fields poisoned, against what the kernel says. */
@@ -781,7 +775,7 @@ static void check_devinfo(const char *name, int fd, uint32_t want_flags)
 		api_fail("%s: dev_flags %#x, want %#x", name, di.dev_flags,
 			 want_flags);
 	if (api_failures == failures)
-		ok(name);
+		api_ok(name);
 }
 
 static void test_devinfo(void)

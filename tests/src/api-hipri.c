@@ -58,12 +58,6 @@
 
 static int zfd;
 
-static void ok(const char *name)
-{
-	printf("ok %s\n", name);
-	fflush(stdout);
-}
-
 struct dev {
 	const char *path;
 	int fd, afd;
@@ -165,7 +159,7 @@ static void test_devinfo(struct dev *p, struct dev *s, struct dev *b)
 		good = false;
 	}
 	if (good)
-		ok("devinfo");
+		api_ok("devinfo");
 }
 
 static void test_polled(struct dev *p)
@@ -184,7 +178,7 @@ static void test_polled(struct dev *p)
 		off += lens[i] + 4096;
 	}
 	if (check_polled("polled", before, n))
-		ok("polled");
+		api_ok("polled");
 
 	before = polled();
 	for (i = 0; i < ARRAY_SIZE(lens); i++)
@@ -192,7 +186,7 @@ static void test_polled(struct dev *p)
 				0x20 + i))
 			return;
 	if (check_polled("not-hipri", before, 0))
-		ok("not-hipri");
+		api_ok("not-hipri");
 }
 
 static void test_polled_fixed(struct dev *p)
@@ -219,7 +213,7 @@ static void test_polled_fixed(struct dev *p)
 			 api_result_str(ret ? ret : io.result),
 			 ret ? "" : " (or wrong data)");
 	else if (check_polled("polled-fixed", before, 1))
-		ok("polled-fixed");
+		api_ok("polled-fixed");
 	zcio_unregister_bufs(zfd);
 }
 
@@ -257,7 +251,7 @@ static void test_polled_multi(struct dev *p)
 			 api_result_str(ret ? ret : io.result),
 			 ret ? "" : " (or wrong data)");
 	else if (check_polled("polled-multi", before, 1))
-		ok("polled-multi");
+		api_ok("polled-multi");
 	munmap(raw, 4 * M);
 }
 
@@ -269,7 +263,7 @@ static void test_brd(struct dev *b)
 	n += round_trip("brd", b, 0, 4096, 0, ZCIO_IO_HIPRI, 0x51);
 	n += round_trip("brd", b, 64 * K, 2 * M, 512, ZCIO_IO_HIPRI, 0x52);
 	if (n == 4 && check_polled("brd", before, 0))
-		ok("brd");
+		api_ok("brd");
 }
 
 static void test_async(struct dev *p)
@@ -308,7 +302,7 @@ static void test_async(struct dev *p)
 		api_fail("async: async_requests +%" PRIu64 ", want 8",
 			 (uint64_t)(st1.async_requests - st0.async_requests));
 	else if (check_polled("async", before, 8))
-		ok("async");
+		api_ok("async");
 }
 
 static void test_async_close(struct dev *p)
@@ -341,7 +335,7 @@ static void test_async_close(struct dev *p)
 		api_fail("async-close: async_requests +%" PRIu64 ", want 8",
 			 (uint64_t)(st1.async_requests - st0.async_requests));
 	else
-		ok("async-close");
+		api_ok("async-close");
 }
 
 static void crowd_sync(const char *name, struct dev *c, int op, uint64_t off,
@@ -406,7 +400,7 @@ static void test_crowd(const char *name, struct dev *c)
 	if (c->di.size >= 4 * M)
 		crowd_sync(name, c, ZCIO_OP_READ, 2 * M, 2 * M);
 	if (api_failures == failed)
-		ok(name);
+		api_ok(name);
 }
 
 static void test_split(struct dev *s)
@@ -440,7 +434,7 @@ static void test_split(struct dev *s)
 	}
 	/* Split bios lose REQ_POLLED and complete by interrupt. */
 	if (good && check_polled("split", before, 0))
-		ok("split");
+		api_ok("split");
 }
 
 int main(int argc, char **argv)

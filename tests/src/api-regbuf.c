@@ -61,12 +61,6 @@ static int zfd, bfd, sfd, afd, rofd;
 static uint64_t dev_size;
 static struct zcio_version ver;
 
-static void ok(const char *name)
-{
-	printf("ok %s\n", name);
-	fflush(stdout);
-}
-
 static uint64_t pages_spanned(uint64_t addr, uint64_t len)
 {
 	return ((addr + len + API_PAGE - 1) / API_PAGE) - addr / API_PAGE;
@@ -153,7 +147,7 @@ static void test_register(void)
 	api_info("register: %" PRIu64 " pages; the huge buffer has %ld kB of THP",
 		 set_pages, api_thp_kb(bufp(2)));
 	if (check_pinned("register", set_pages))
-		ok("register");
+		api_ok("register");
 }
 
 /* --- fixed I/O ------------------------------------------------------------ */
@@ -329,7 +323,7 @@ static void test_fixed_sync(void)
 	}
 	if (check_fixed_counters(name, &before, NPIECES, bytes, false) &&
 	    check_pinned(name, set_pages) && api_failures == fails)
-		ok(name);
+		api_ok(name);
 }
 
 static void test_fixed_async(void)
@@ -384,7 +378,7 @@ static void test_fixed_async(void)
 	if (check_poison(name, mask) &&
 	    check_fixed_counters(name, &before, NPIECES, bytes, true) &&
 	    check_pinned(name, set_pages))
-		ok(name);
+		api_ok(name);
 }
 
 /* --- fixed I/O errors ----------------------------------------------------- */
@@ -446,7 +440,7 @@ static void test_fixed_errors(void)
 	else
 		api_reap_expect(zfd, "fixed-errors", exp, NC + 1, 10);
 	if (check_pinned("fixed-errors", set_pages) && api_failures == fails)
-		ok("fixed-errors");
+		api_ok("fixed-errors");
 }
 
 /* --- register errors -------------------------------------------------------- */
@@ -646,7 +640,7 @@ static void test_register_errors(void)
 			 api_result_str(ret));
 	if (check_pinned("register-errors: again", ret ? 0 : set_pages) &&
 	    api_failures == fails)
-		ok("register-errors");
+		api_ok("register-errors");
 }
 
 /* --- unregister and close with I/O in flight ------------------------------ */
@@ -710,7 +704,7 @@ static void test_unregister_inflight(void)
 		api_fail("%s: the fixed write in flight at unregister wrote wrong data",
 			 name);
 	if (api_failures == fails)
-		ok(name);
+		api_ok(name);
 }
 
 static void test_close(void)
@@ -745,7 +739,7 @@ static void test_close(void)
 		api_fail("%s: close() with fixed I/O in flight took %.3f s",
 			 name, api_now() - t0);
 	if (api_wait_pinned(name, 0, 10) && check_pinned("close: in flight", 0))
-		ok(name);
+		api_ok(name);
 }
 
 /* --- RLIMIT_MEMLOCK ----------------------------------------------------------- */
@@ -850,7 +844,7 @@ static void test_memlock(void)
 		api_fail("memlock: the unprivileged child failed (status %#x)",
 			 status);
 	else if (api_wait_pinned("memlock", 0, 2))
-		ok("memlock");
+		api_ok("memlock");
 }
 
 int main(int argc, char **argv)

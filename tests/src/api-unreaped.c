@@ -46,8 +46,7 @@ static char *buf, *cmp;	/* 1 MiB each */
 
 static void ok(const char *name, double secs)
 {
-	printf("ok %s\n", name);
-	fflush(stdout);
+	api_ok(name);
 	api_info("%s: %.3f s", name, secs);
 }
 

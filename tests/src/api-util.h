@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers shared by the tests/api/ C programs (tests/src/api-*.c): result
- * formatting, the module's counters, FOLL_PIN accounting, offset-stamped
- * data and buffers with unmapped neighbours.  Everything is static: each
- * program includes this header once.
+ * Helpers shared by the tests/api/ and tests/rel/ C programs
+ * (tests/src/api-*.c, rel-*.c): result formatting and the "ok NAME" line,
+ * the module's counters, FOLL_PIN accounting, offset-stamped data, filled
+ * anonymous buffers and buffers with unmapped neighbours.  Everything is
+ * static: each program includes this header once.
  *
  * Output convention: a program prints what a golden .out file may compare
  * on stdout and everything else (progress, reasons for a failure) on
@@ -70,6 +71,13 @@ static inline void __attribute__((format(printf, 1, 2))) api_info(const char *fm
 	va_start(ap, fmt);
 	test_vmsg(api_prog, NULL, fmt, ap);
 	va_end(ap);
+}
+
+/* A check passed: "ok NAME" on stdout, flushed at once (programs fork). */
+static inline void api_ok(const char *name)
+{
+	printf("ok %s\n", name);
+	fflush(stdout);
 }
 
 static inline int api_exit(void)
@@ -211,6 +219,18 @@ static inline void api_pattern(void *buf, size_t len, uint64_t dev_off, unsigned
 		p += n;
 		len -= n;
 	}
+}
+
+/* @len bytes of private anonymous memory, every byte set to @byte. */
+static inline void *api_map_filled(size_t len, int byte)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		api_die("mmap %zu: %s", len, strerror(errno));
+	memset(p, byte, len);
+	return p;
 }
 
 /*

@@ -56,28 +56,11 @@ static const char *slow_path, *fast_path;
 static double delay_s;
 static int zfd;
 
-static void ok(const char *name)
-{
-	printf("ok %s\n", name);
-	fflush(stdout);
-}
-
-static void *map_buf(size_t len)
-{
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		api_die("mmap %zu: %s", len, strerror(errno));
-	memset(p, 0x11, len);
-	return p;
-}
-
 /* Put the pattern on FAST_DEV at [@off, @off + @len). */
 static void put_pattern(uint64_t off, size_t len, unsigned int seed)
 {
 	int fd = api_open(fast_path, O_RDWR | O_DIRECT);
-	void *b = map_buf(len);
+	void *b = api_map_filled(len, 0x11);
 
 	api_pattern(b, len, off, seed);
 	api_pwrite_all(fd, b, len, off);
@@ -90,7 +73,7 @@ static bool has_pattern(const char *name, uint64_t off, size_t len,
 			unsigned int seed)
 {
 	int fd = api_open(fast_path, O_RDONLY | O_DIRECT);
-	char *b = map_buf(len), *w = map_buf(len);
+	char *b = api_map_filled(len, 0x11), *w = api_map_filled(len, 0x11);
 	long d;
 
 	api_pread_all(fd, b, len, off);
@@ -128,7 +111,8 @@ static int64_t async_io(unsigned int op, int fd, void *buf, size_t len,
 static void round_trip(const char *name, size_t len, uint64_t off, bool async)
 {
 	int sfd = api_open(slow_path, O_RDWR | O_DIRECT);
-	char *w = map_buf(len), *r = map_buf(len), *o = map_buf(len);
+	char *w = api_map_filled(len, 0x11), *r = api_map_filled(len, 0x11);
+	char *o = api_map_filled(len, 0x11);
 	int64_t ret, oret;
 	bool good = true;
 	double t0, tw, tr;
@@ -165,7 +149,7 @@ static void round_trip(const char *name, size_t len, uint64_t off, bool async)
 		good = false;
 	}
 	if (good)
-		ok(name);
+		api_ok(name);
 	munmap(w, len);
 	munmap(r, len);
 	munmap(o, len);
@@ -264,7 +248,7 @@ static void __attribute__((noreturn))
 kill_child(unsigned int op, size_t len, size_t misalign, uint64_t off)
 {
 	int fd = open(slow_path, O_RDWR | O_CLOEXEC);
-	char *b = map_buf(len + 4096);
+	char *b = api_map_filled(len + 4096, 0x11);
 
 	if (fd < 0)
 		_exit(10);
@@ -355,7 +339,7 @@ static void kill_case(const char *name, unsigned int op, size_t len,
 	if (op == ZCIO_OP_WRITE)
 		good &= has_pattern(name, off, len, SEED);
 	if (good)
-		ok(name);
+		api_ok(name);
 }
 
 /* --- plain signals ------------------------------------------------------- */
@@ -401,7 +385,8 @@ static void __attribute__((noreturn))
 sync_signal_child(int pipefd, size_t len, size_t misalign, uint64_t off)
 {
 	int fd = open(slow_path, O_RDONLY | O_CLOEXEC);
-	char *b = map_buf(len + 4096), *w = map_buf(len);
+	char *b = api_map_filled(len + 4096, 0x11);
+	char *w = api_map_filled(len, 0x11);
 	int64_t ret;
 
 	install_handlers();
@@ -458,7 +443,7 @@ static void sync_signal_case(const char *name, size_t len, size_t misalign)
 			 PRIu64, name, DELTA(killed), DELTA(errors),
 			 DELTA(bytes_read));
 	} else {
-		ok(name);
+		api_ok(name);
 	}
 }
 
@@ -473,7 +458,7 @@ static void __attribute__((noreturn))
 reap_signal_child(int pipefd, int sig, size_t len, uint64_t off)
 {
 	int fd = open(slow_path, O_RDONLY | O_CLOEXEC), n;
-	char *b = map_buf(len);
+	char *b = api_map_filled(len, 0x11);
 	struct zcio_event ev;
 	struct zcio_io io;
 
@@ -530,7 +515,7 @@ static void reap_signal_case(const char *name, int sig)
 		api_fail("%s: child status %#x (12: the reap was not ended with EINTR, 13: the handler did not run, 14: no event afterwards)",
 			 name, status);
 	else
-		ok(name);
+		api_ok(name);
 }
 
 int main(int argc, char **argv)

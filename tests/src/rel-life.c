@@ -94,12 +94,6 @@
 static int zfd = -1;		/* /dev/zcio of the sync lanes and the stats */
 static double slow_s;		/* the slow device's delay in seconds */
 
-static void ok(const char *name)
-{
-	printf("ok %s\n", name);
-	fflush(stdout);
-}
-
 /* --- memory and data -------------------------------------------------- */
 
 /* Anonymous memory without huge pages (@flags: MAP_PRIVATE or MAP_SHARED). */
@@ -602,7 +596,7 @@ out_join:
 		munmap(l[i].buf, l[i].len);
 	munmap(pb, 4 * K);
 	if (api_failures == fails)
-		ok(name);
+		api_ok(name);
 }
 
 /*
@@ -711,7 +705,7 @@ out_join:
 	close(sfd);
 	close(dfd);
 	if (api_failures == fails)
-		ok(name);
+		api_ok(name);
 }
 
 /*
@@ -869,7 +863,7 @@ static void fork_run(struct fork_case *fc)
 			 bad ? "differs from zcio as reported above" :
 			       "the same outcome as zcio");
 	else if (api_failures == fails)
-		ok(fc->name);
+		api_ok(fc->name);
 }
 
 static void fork_lane(struct fork_case *fc, const char *name,
@@ -1206,7 +1200,7 @@ static void case_rmmod_refused(void)
 		munmap(l[i].buf, l[i].len);
 	close(sfd);
 	if (api_failures == fails)
-		ok(name);
+		api_ok(name);
 }
 
 /*
@@ -1278,7 +1272,7 @@ static void case_rmmod_async_closed(void)
 	munmap(fbuf, 128 * K);
 	close(sfd);
 	if (api_failures == fails)
-		ok(name);
+		api_ok(name);
 }
 
 /*
@@ -1350,7 +1344,7 @@ static void case_rmmod_killed(void)
 	check_unloaded_and_reload(name);
 	round_trip(name, fast_path, 4 * M, 0x77);
 	if (api_failures == fails)
-		ok(name);
+		api_ok(name);
 }
 
 static int cmd_rmmod(int argc, char **argv)
@@ -1738,7 +1732,7 @@ static int cmd_roundtrip(int argc, char **argv)
 	}
 	zfd = api_zcio_open();
 	if (round_trip("roundtrip", argv[0], 0, 0x7e))
-		ok("roundtrip");
+		api_ok("roundtrip");
 	close(zfd);
 	return api_exit();
 }

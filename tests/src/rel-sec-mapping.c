@@ -59,12 +59,6 @@ enum kind { KIND_ZCIO, KIND_ODIRECT };
 static int zfd, dfd;	/* dfd: DEV, O_RDWR | O_DIRECT */
 static char name[128];
 
-static void ok(const char *n)
-{
-	printf("ok %s\n", n);
-	fflush(stdout);
-}
-
 /* A scratch file in @dir of @len bytes of its own pattern. */
 struct sfile {
 	char path[512];
@@ -283,7 +277,7 @@ static void private_case(const struct sfile *f, const char *fs, unsigned int op,
 	}
 	file_intact(name, f);
 	if (api_failures == failures)
-		ok(name);
+		api_ok(name);
 	free(z.map);
 	free(z.dev);
 	free(o.map);
@@ -332,7 +326,7 @@ static void ro_case(const struct sfile *f, const char *fs, unsigned int op,
 			 op == ZCIO_OP_READ ? "EFAULT" : "the length");
 	file_intact(name, f);
 	if (api_failures == failures)
-		ok(name);
+		api_ok(name);
 	free(want);
 }
 
@@ -380,7 +374,7 @@ static void eof_case(const char *dir, const char *fs, size_t file_len)
 			 name);
 	file_intact(name, &f);
 	if (api_failures == failures)
-		ok(name);
+		api_ok(name);
 	drop_file(&f);
 	free(got[0]);
 	free(got[1]);
@@ -406,7 +400,7 @@ static void regbuf_case(const struct sfile *f, const char *fs)
 			api_fail("%s: register %s, want EOPNOTSUPP", name,
 				 api_result_str(ret));
 		else
-			ok(name);
+			api_ok(name);
 		if (!ret)
 			zcio_unregister_bufs(zfd);
 		goto out;
@@ -427,7 +421,7 @@ static void regbuf_case(const struct sfile *f, const char *fs)
 	else if (memcmp(m, want, FILE_LEN))
 		api_fail("%s: the mapping does not show the data read", name);
 	else if (file_intact(name, f))
-		ok(name);
+		api_ok(name);
 out:
 	munmap(m, FILE_LEN);
 	free(want);

@@ -48,12 +48,6 @@
 static int zfd, rw_fd, ro_fd, loop_fd, zoned_fd = -1;
 static uint64_t dev_size;
 
-static void ok(const char *name)
-{
-	printf("ok %s\n", name);
-	fflush(stdout);
-}
-
 /* A buffer of @len + TAIL bytes, all @poison. */
 static unsigned char *poisoned(size_t len, int poison)
 {
@@ -116,7 +110,7 @@ static void check_filled(const char *name, unsigned long cmd, size_t len)
 		}
 	}
 	if (good)
-		ok(name);
+		api_ok(name);
 	free(a);
 	free(b);
 }
@@ -152,7 +146,7 @@ static void check_devinfo(const char *name, int fd)
 		good = false;
 	}
 	if (good)
-		ok(name);
+		api_ok(name);
 	free(buf[0]);
 	free(buf[1]);
 }
@@ -178,7 +172,7 @@ static void check_devinfo_fails(const char *name, int fd, uint32_t flags,
 	else if (memcmp(a, copy, sizeof(*di) + TAIL))
 		api_fail("%s: the failed call wrote into the structure", name);
 	else
-		ok(name);
+		api_ok(name);
 	free(a);
 	free(copy);
 }
@@ -218,7 +212,7 @@ static void check_io(const char *name, const struct zcio_io *in, int want_err,
 		good = false;
 	}
 	if (good)
-		ok(name);
+		api_ok(name);
 	free(a);
 	free(exp);
 }
@@ -339,7 +333,7 @@ static void test_submit_reap(void)
 	    !tail_intact("submit", sub_raw, sizeof(*sub), P1))
 		api_fail("submit: ZCIO_IOC_SUBMIT wrote into its structure or entries");
 	else
-		ok("submit");
+		api_ok("submit");
 
 	while (got < NR_IOS) {
 		memset(reap, 0, sizeof(*reap));
@@ -400,7 +394,7 @@ static void test_submit_reap(void)
 		good = false;
 	}
 	if (good)
-		ok("reap");
+		api_ok("reap");
 	api_unmap_guarded(buf, 3 * 64 * K);
 	free(ios_raw);
 	free(sub_raw);
@@ -438,7 +432,7 @@ static void test_register(void)
 	    memcmp(bufs_copy, bufs_raw, 2 * sizeof(*bufs) + TAIL))
 		api_fail("register: ZCIO_IOC_REGISTER wrote into its structures");
 	else
-		ok("register");
+		api_ok("register");
 	/* a fixed transfer writes back only @result, too */
 	zcio_prep_fixed(&io, ZCIO_OP_READ, rw_fd, 1, 4 * K, 16 * K, 0);
 	check_io("io-fixed-read", &io, 0, 16 * K, false);
@@ -449,7 +443,7 @@ static void test_register(void)
 		api_fail("unregister: %s, or it wrote into its (ignored) argument",
 			 ret ? strerror(errno) : "success");
 	else
-		ok("unregister");
+		api_ok("unregister");
 	api_unmap_guarded(mem, 128 * K);
 	free(reg_raw);
 	free(bufs_raw);

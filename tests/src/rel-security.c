@@ -61,36 +61,19 @@
 static int zfd;
 static const char *dev_path;
 
-static void ok(const char *name)
-{
-	printf("ok %s\n", name);
-	fflush(stdout);
-}
-
-static void *map_buf(size_t len)
-{
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		api_die("mmap %zu: %s", len, strerror(errno));
-	memset(p, 0x33, len);
-	return p;
-}
-
 static void expect(const char *name, int64_t got, int64_t want)
 {
 	if (got != want)
 		api_fail("%s: %s, want %s", name, api_result_str(got),
 			 api_result_str(want));
 	else
-		ok(name);
+		api_ok(name);
 }
 
 /* Read [@off, @off + @len) through zcio and compare with the pattern. */
 static void expect_read(const char *name, int fd, size_t len, uint64_t off)
 {
-	char *b = map_buf(len), *w = map_buf(len);
+	char *b = api_map_filled(len, 0x33), *w = api_map_filled(len, 0x33);
 	int64_t ret = zcio_pread(zfd, fd, b, len, off);
 
 	api_pattern(w, len, off, SEED);
@@ -99,7 +82,7 @@ static void expect_read(const char *name, int fd, size_t len, uint64_t off)
 	else if (memcmp(b, w, len))
 		api_fail("%s: read other data than the device holds", name);
 	else
-		ok(name);
+		api_ok(name);
 	munmap(b, len);
 	munmap(w, len);
 }
@@ -183,7 +166,7 @@ static void require_nobody(void)
 static int do_setup(void)
 {
 	int fd = api_open(dev_path, O_RDWR | O_DIRECT);
-	char *b = map_buf(AREA);
+	char *b = api_map_filled(AREA, 0x33);
 
 	api_pattern(b, AREA, 0, SEED);
 	api_pwrite_all(fd, b, AREA, 0);
@@ -194,7 +177,7 @@ static int do_setup(void)
 static int do_check_data(void)
 {
 	int fd = api_open(dev_path, O_RDONLY | O_DIRECT);
-	char *b = map_buf(AREA), *w = map_buf(AREA);
+	char *b = api_map_filled(AREA, 0x33), *w = api_map_filled(AREA, 0x33);
 	long d;
 
 	api_pread_all(fd, b, AREA, 0);
@@ -203,7 +186,7 @@ static int do_check_data(void)
 	if (d >= 0)
 		api_fail("device byte %ld changed: an unprivileged write went through", d);
 	else
-		ok("device-unchanged");
+		api_ok("device-unchanged");
 	return api_exit();
 }
 
@@ -212,7 +195,7 @@ static int do_check_data(void)
 static void rdonly_regbuf(int fd)
 {
 	size_t len = 64 * K;
-	char *b = map_buf(len), *w = map_buf(len);
+	char *b = api_map_filled(len, 0x33), *w = api_map_filled(len, 0x33);
 	struct zcio_buf zb = { (uint64_t)(uintptr_t)b, len };
 	struct zcio_io io;
 	int ret;
@@ -230,7 +213,7 @@ static void rdonly_regbuf(int fd)
 		api_fail("rdonly-fixed-read: %s result %" PRId64,
 			 zcio_strerror(ret), (int64_t)io.result);
 	else
-		ok("rdonly-fixed-read");
+		api_ok("rdonly-fixed-read");
 	zcio_prep_fixed(&io, ZCIO_OP_WRITE, fd, 0, 0, len, 128 * K);
 	ret = zcio_submit_io(zfd, &io);
 	expect("rdonly-fixed-write", ret ? ret : io.result, -EBADF);
@@ -242,7 +225,7 @@ static void rdonly_regbuf(int fd)
 static int do_rdonly(const char *fdarg)
 {
 	int fd, flags;
-	char *b = map_buf(M);
+	char *b = api_map_filled(M, 0x33);
 	int64_t pw;
 
 	require_nobody();
@@ -302,7 +285,7 @@ static int do_rdonly(const char *fdarg)
 
 static void nofd_number(int fd)
 {
-	char *b = map_buf(64 * K);
+	char *b = api_map_filled(64 * K, 0x33);
 	struct zcio_devinfo di;
 
 	expect("nofd-number-not-open", fcntl(fd, F_GETFD) < 0 ? -errno : 0,
@@ -344,7 +327,7 @@ static void nofd_steal(pid_t pid, int fd)
 
 static void nofd_opath(int fd_number)
 {
-	char *b = map_buf(4 * K);
+	char *b = api_map_filled(4 * K, 0x33);
 	struct zcio_devinfo di;
 	int fd = open(dev_path, O_PATH | O_CLOEXEC), nul;
 	int64_t pr;
@@ -397,7 +380,7 @@ static const char *const scm_op_names[SCM_OPS] = {
 static void scm_run(int fd, uint64_t off, unsigned int seed, int64_t *res)
 {
 	size_t len = 64 * K;
-	char *b = map_buf(len), *w = map_buf(len);
+	char *b = api_map_filled(len, 0x33), *w = api_map_filled(len, 0x33);
 	ssize_t n;
 
 	res[0] = zcio_pread(zfd, fd, b, len, 0);
@@ -492,7 +475,8 @@ static void scm_check_landed(void)
 {
 	int fd = api_open(dev_path, O_RDONLY | O_DIRECT);
 	size_t len = 64 * K;
-	char *b = map_buf(3 * len), *w = map_buf(3 * len);
+	char *b = api_map_filled(3 * len, 0x33);
+	char *w = api_map_filled(3 * len, 0x33);
 
 	api_pread_all(fd, b, 3 * len, SCM_OFF_USER);
 	api_pattern(w, len, SCM_OFF_USER, SEED + 2);
@@ -501,7 +485,7 @@ static void scm_check_landed(void)
 	if (memcmp(b, w, 3 * len))
 		api_fail("scm: the receiver's writes through the O_RDWR fd are not on the device");
 	else
-		ok("scm-recv-writes-landed");
+		api_ok("scm-recv-writes-landed");
 	munmap(b, 3 * len);
 	munmap(w, 3 * len);
 	close(fd);
@@ -538,7 +522,7 @@ static int do_scm(void)
 				 name, api_result_str(mine[i]), NOBODY,
 				 api_result_str(theirs[i]));
 		else
-			ok(name);
+			api_ok(name);
 	}
 	/* and the fds allow what their mode says, no more */
 	expect("scm-rdonly-write-is-ebadf", theirs[2], -EBADF);
