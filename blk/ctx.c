@@ -289,7 +289,7 @@ long zcio_ioctl_submit(struct zcio_ctx *ctx, struct zcio_submit __user *usub)
 		return -EINVAL;
 	uios = u64_to_user_ptr(sub.ios);
 	/* One plug for the batch, as io_uring_submit() does. */
-	blk_start_plug(&plug);
+	zcio_start_plug(&plug, sub.nr);
 	for (i = 0; i < sub.nr; i++) {
 		if (copy_from_user(&io, &uios[i], sizeof(io))) {
 			ret = -EFAULT;
@@ -299,7 +299,7 @@ long zcio_ioctl_submit(struct zcio_ctx *ctx, struct zcio_submit __user *usub)
 		if (io.flags & ZCIO_IO_NOPLUG) {
 			blk_finish_plug(&plug);
 			ret = zcio_submit_one(ctx, &io);
-			blk_start_plug(&plug);
+			zcio_start_plug(&plug, sub.nr - i - 1);
 		} else {
 			ret = zcio_submit_one(ctx, &io);
 		}
