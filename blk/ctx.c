@@ -8,6 +8,10 @@
  * plus the events not yet reaped never exceed ZCIO_MAX_INFLIGHT: the
  * completion queue is a list of finished requests and cannot overflow.
  *
+ * A reaped request leaves its memory to the context, which hands it to
+ * the next submitted one (up to ZCIO_REQ_CACHE of them are kept): at
+ * queue depth a request then costs no allocation.
+ *
  * When the file is released, finished requests are released with it and
  * the ones still in flight release themselves on completion (from the
  * workqueue: unpinning needs process context).  Each request holds a
@@ -41,6 +45,7 @@ int zcio_open(struct inode *inode, struct file *file)
 	spin_lock_init(&ctx->lock);
 	INIT_LIST_HEAD(&ctx->done);
 	INIT_LIST_HEAD(&ctx->polled);
+	INIT_LIST_HEAD(&ctx->cache);
 	mutex_init(&ctx->poll_lock);
 	INIT_DELAYED_WORK(&ctx->poll_work, zcio_ctx_poll_work);
 	init_waitqueue_head(&ctx->wait);
@@ -177,6 +182,8 @@ int zcio_release(struct inode *inode, struct file *file)
 
 	list_for_each_entry_safe(req, next, &done, node)
 		zcio_req_release(req);
+	list_for_each_entry_safe(req, next, &ctx->cache, node)
+		kfree(req);
 	zcio_ioctl_unregister(ctx);
 	zcio_ctx_put(ctx);
 	return 0;
@@ -230,25 +237,58 @@ __poll_t zcio_poll(struct file *file, struct poll_table_struct *wait)
 	return nr_done ? EPOLLIN | EPOLLRDNORM : 0;
 }
 
-/* Take a slot for one more asynchronous request, or -EAGAIN if full. */
-static int zcio_ctx_get_slot(struct zcio_ctx *ctx)
+/*
+ * Give back @nr slots, and keep the memory of the reaped requests on
+ * @list for the next ones while the cache has room; free the rest.
+ */
+static void zcio_ctx_put_slots(struct zcio_ctx *ctx, unsigned int nr,
+			       struct list_head *list)
 {
-	int ret = 0;
+	struct zcio_req *req, *next;
 
-	spin_lock_irq(&ctx->lock);
-	if (ctx->nr_slots < ZCIO_MAX_INFLIGHT)
-		ctx->nr_slots++;
-	else
-		ret = -EAGAIN;
-	spin_unlock_irq(&ctx->lock);
-	return ret;
-}
-
-static void zcio_ctx_put_slots(struct zcio_ctx *ctx, unsigned int nr)
-{
 	spin_lock_irq(&ctx->lock);
 	ctx->nr_slots -= nr;
+	list_for_each_entry_safe(req, next, list, node) {
+		if (ctx->nr_cache == ZCIO_REQ_CACHE)
+			break;
+		list_move(&req->node, &ctx->cache);
+		ctx->nr_cache++;
+	}
 	spin_unlock_irq(&ctx->lock);
+	list_for_each_entry_safe(req, next, list, node)
+		kfree(req);
+}
+
+/*
+ * Take a slot for one more asynchronous request and zcio_req_bytes() for
+ * it, from the cache if it has some: ERR_PTR(-EAGAIN) if the context is
+ * full, ERR_PTR(-ENOMEM).
+ */
+static void *zcio_ctx_get_slot(struct zcio_ctx *ctx)
+{
+	struct zcio_req *req;
+	LIST_HEAD(none);
+	void *mem;
+
+	spin_lock_irq(&ctx->lock);
+	if (ctx->nr_slots == ZCIO_MAX_INFLIGHT) {
+		spin_unlock_irq(&ctx->lock);
+		return ERR_PTR(-EAGAIN);
+	}
+	ctx->nr_slots++;
+	req = list_first_entry_or_null(&ctx->cache, struct zcio_req, node);
+	if (req) {
+		list_del(&req->node);
+		ctx->nr_cache--;
+	}
+	spin_unlock_irq(&ctx->lock);
+	if (req)
+		return req;
+	mem = kmalloc(zcio_req_bytes(), GFP_KERNEL_ACCOUNT);
+	if (mem)
+		return mem;
+	zcio_ctx_put_slots(ctx, 1, &none);
+	return ERR_PTR(-ENOMEM);
 }
 
 /*
@@ -259,19 +299,18 @@ static void zcio_ctx_put_slots(struct zcio_ctx *ctx, unsigned int nr)
 static int zcio_submit_one(struct zcio_ctx *ctx, const struct zcio_io *io)
 {
 	struct zcio_xfer x = {};
-	int ret, error;
+	void *mem;
+	int error;
 
-	ret = zcio_ctx_get_slot(ctx);
-	if (ret)
-		return ret;
+	mem = zcio_ctx_get_slot(ctx);
+	if (IS_ERR(mem))
+		return PTR_ERR(mem);
 	error = zcio_io_check_fields(io);
 	if (!error)
 		error = zcio_xfer_prep(ctx, io, &x);
-	ret = zcio_submit_async(ctx, &x, io->tag, error);
+	zcio_submit_async(ctx, &x, io->tag, error, mem);
 	zcio_xfer_put(&x);
-	if (ret)
-		zcio_ctx_put_slots(ctx, 1);
-	return ret;
+	return 0;
 }
 
 long zcio_ioctl_submit(struct zcio_ctx *ctx, struct zcio_submit __user *usub)
@@ -417,7 +456,7 @@ static int zcio_reap_batch(struct zcio_ctx *ctx, struct zcio_event __user *uev,
 			   unsigned int max)
 {
 	struct zcio_event ev[ZCIO_REAP_BATCH];
-	struct zcio_req *req, *next;
+	struct zcio_req *req;
 	unsigned int nr, i = 0;
 	LIST_HEAD(list);
 
@@ -437,10 +476,10 @@ static int zcio_reap_batch(struct zcio_ctx *ctx, struct zcio_event __user *uev,
 		zcio_reap_return(ctx, &list, nr);
 		return -EFAULT;
 	}
-	list_for_each_entry_safe(req, next, &list, node)
-		zcio_req_release(req);
+	list_for_each_entry(req, &list, node)
+		zcio_req_recycle(req);
 	mutex_unlock(&ctx->poll_lock);
-	zcio_ctx_put_slots(ctx, nr);
+	zcio_ctx_put_slots(ctx, nr, &list);
 	return nr;
 }
 

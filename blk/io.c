@@ -39,14 +39,20 @@
 
 #include "zcio.h"
 
-static void zcio_req_free(struct zcio_req *req)
+/* Drop what @req holds; its memory is the caller's to free or reuse. */
+static void zcio_req_put_refs(struct zcio_req *req)
 {
-	struct zcio_ctx *ctx = req->ctx;
-
 	if (req->rbufs)
 		zcio_rbufs_put(req->rbufs);
 	if (req->file)
 		fput(req->file);
+}
+
+static void zcio_req_free(struct zcio_req *req)
+{
+	struct zcio_ctx *ctx = req->ctx;
+
+	zcio_req_put_refs(req);
 	kfree(req);
 	if (ctx)
 		zcio_ctx_put(ctx);
@@ -125,6 +131,25 @@ void zcio_req_release(struct zcio_req *req)
 	}
 	zcio_req_unmap(req);
 	zcio_req_free(req);
+}
+
+/**
+ * zcio_req_recycle - release a reaped request but keep its memory
+ * @req:	an asynchronous request whose event was handed out
+ *
+ * As zcio_req_release(), except that the memory (zcio_req_bytes()) is left
+ * for its context to reuse; the caller holds a reference on the context.
+ */
+void zcio_req_recycle(struct zcio_req *req)
+{
+	if (req->file && req->len) {
+		zcio_account(req->opf, req->len, req->error);
+		zcio_count(async_requests, 1);
+	}
+	zcio_req_unmap(req);
+	zcio_req_put_refs(req);
+	refcount_dec(&req->ctx->ref);
+	zcio_req_put_live();
 }
 
 /* What the caller learns: the bytes transferred or -errno. */
@@ -260,10 +285,14 @@ static void zcio_bio_end_io(struct bio *bio)
  * and the registered buffers: it may outlive the call (a killed caller,
  * an asynchronous request).
  */
-static struct zcio_req *zcio_req_alloc(struct zcio_xfer *x)
+/*
+ * Set up a request for @x in @mem, zcio_req_bytes() or (NULL) allocated
+ * here with just the room it needs.
+ */
+static struct zcio_req *zcio_req_alloc(struct zcio_xfer *x, void *mem)
 {
 	unsigned int nr = ZCIO_INLINE_VECS;
-	struct zcio_req *req;
+	struct zcio_req *req = mem;
 	size_t room = 0;
 
 	/* A small request's bio comes with it: one allocation, not two. */
@@ -272,7 +301,8 @@ static struct zcio_req *zcio_req_alloc(struct zcio_xfer *x)
 	if (x->rbuf || zcio_span_pages(x->uaddr, x->len) <= nr)
 		room = zcio_bio_size(nr);
 	/* The room is initialised by zcio_bio_alloc(), not here. */
-	req = kmalloc(sizeof(*req) + room, GFP_KERNEL_ACCOUNT);
+	if (!req)
+		req = kmalloc(sizeof(*req) + room, GFP_KERNEL_ACCOUNT);
 	if (!req)
 		return NULL;
 	memset(req, 0, sizeof(*req));
@@ -537,7 +567,7 @@ long zcio_submit_and_wait(struct zcio_xfer *x)
 		if (ret != ZCIO_SIMPLE_FALLBACK)
 			goto out;
 	}
-	req = zcio_req_alloc(x);
+	req = zcio_req_alloc(x, NULL);
 	if (!req) {
 		ret = -ENOMEM;
 		goto out_note;
@@ -567,20 +597,16 @@ out:
  *		@error is set
  * @tag:	the caller's tag for the completion event
  * @error:	nonzero: complete at once with this errno (failed validation)
- *
- * Return: 0, or -ENOMEM when no request could be allocated (the slot is
- * still reserved: the caller gives it back).
+ * @mem:	zcio_req_bytes() for the request, which now owns them
  */
-int zcio_submit_async(struct zcio_ctx *ctx, struct zcio_xfer *x, u64 tag,
-		      int error)
+void zcio_submit_async(struct zcio_ctx *ctx, struct zcio_xfer *x, u64 tag,
+		       int error, void *mem)
 {
 	struct zcio_req *req;
 
 	if (!error && x->len)
 		error = zcio_sync_page_cache(x->file, x->opf, x->pos, x->len);
-	req = zcio_req_alloc(x);
-	if (!req)
-		return -ENOMEM;
+	req = zcio_req_alloc(x, mem);
 	if (!error && x->len)
 		zcio_trace_start(&req->trace, x, true);
 	req->ctx = ctx;
@@ -596,5 +622,4 @@ int zcio_submit_async(struct zcio_ctx *ctx, struct zcio_xfer *x, u64 tag,
 	}
 	/* @req may be reaped as soon as this is put. */
 	zcio_req_put_pending(req);
-	return 0;
 }

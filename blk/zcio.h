@@ -46,6 +46,8 @@
 #define ZCIO_MAX_BUF_BYTES	((u32)SZ_1G)
 /* A request of up to this many pages carries its bio in its allocation. */
 #define ZCIO_INLINE_VECS	8U
+/* Memory of reaped requests a context keeps for the next ones. */
+#define ZCIO_REQ_CACHE		64U
 /* Most completion events one ZCIO_IOC_REAP copies in one go. */
 #define ZCIO_REAP_BATCH		16U
 
@@ -124,6 +126,8 @@ struct zcio_rbufs {
  * @polled:	requests in flight with REQ_POLLED bios, oldest first
  * @nr_polled:	entries on @polled
  * @dead:	the file was released: completions release themselves
+ * @cache:	memory of reaped requests, zcio_req_bytes() each
+ * @nr_cache:	entries on @cache, at most ZCIO_REQ_CACHE
  * @rbufs:	registered buffers, or NULL
  * @wait:	woken when a request joins @done
  * @poll_lock:	held while polling a request of @polled and while freeing
@@ -139,6 +143,8 @@ struct zcio_ctx {
 	struct list_head polled;
 	unsigned int nr_polled;
 	bool dead;
+	struct list_head cache;
+	unsigned int nr_cache;
 	struct zcio_rbufs *rbufs;
 	wait_queue_head_t wait;
 	struct mutex poll_lock;		/* see above */
@@ -353,9 +359,17 @@ void zcio_bio_unmap_user(struct bio *bio, bool write_to_vm);
 
 /* io.c */
 long zcio_submit_and_wait(struct zcio_xfer *x);
-int zcio_submit_async(struct zcio_ctx *ctx, struct zcio_xfer *x, u64 tag,
-		      int error);
+void zcio_submit_async(struct zcio_ctx *ctx, struct zcio_xfer *x, u64 tag,
+		       int error, void *mem);
 void zcio_req_release(struct zcio_req *req);
+void zcio_req_recycle(struct zcio_req *req);
+
+/* The memory of an asynchronous request: any transfer fits in it. */
+static inline size_t zcio_req_bytes(void)
+{
+	return sizeof(struct zcio_req) + zcio_bio_size(ZCIO_INLINE_VECS);
+}
+
 void zcio_req_unmap(struct zcio_req *req);
 /* Requests one plug allocates in one go: blk-mq's BLK_MAX_REQUEST_COUNT. */
 #define ZCIO_PLUG_BATCH		32U
