@@ -23,7 +23,7 @@
 
 #include "cli.h"
 
-#define ZCIO_TOOL_VERSION	"0.2.2"
+#define ZCIO_TOOL_VERSION	"0.2.3"
 
 static const char *const top_help =
 "Usage: zcio COMMAND [ARGS] [OPTIONS]\n"
