@@ -154,8 +154,7 @@ static bool reap_child(const char *name, pid_t pid, int sig)
 {
 	int status;
 
-	if (waitpid(pid, &status, 0) != pid)
-		api_die("waitpid: %s", strerror(errno));
+	status = api_waitpid(pid);
 	if (sig ? WIFSIGNALED(status) && WTERMSIG(status) == sig :
 		  WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return true;
@@ -263,8 +262,7 @@ static void test_sigkill(void)
 		pinned = 64;
 	t0 = api_now();
 	kill(pid, SIGKILL);
-	if (waitpid(pid, &status, 0) != pid)
-		api_die("waitpid: %s", strerror(errno));
+	status = api_waitpid(pid);
 	t = api_now() - t0;
 	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL) {
 		api_fail("%s: the child ended with %s %d, not SIGKILL", name,

@@ -440,8 +440,6 @@ static void test_split(struct dev *s)
 int main(int argc, char **argv)
 {
 	struct dev p, s, b, c, q;
-	struct zcio_version ver;
-	int ret;
 
 	api_prog = "api-hipri";
 	if (argc != 6) {
@@ -451,9 +449,7 @@ int main(int argc, char **argv)
 	/* The default action of SIGALRM ends a program stuck in a wait. */
 	alarm(WATCHDOG_S);
 	zfd = api_zcio_open();
-	ret = zcio_get_version(zfd, &ver);
-	if (ret || !(ver.features & ZCIO_FEAT_POLLED))
-		api_die("no ZCIO_FEAT_POLLED (%s)", zcio_strerror(ret));
+	api_zcio_require(zfd, ZCIO_FEAT_POLLED, "ZCIO_FEAT_POLLED");
 	dev_open(&p, argv[1]);
 	dev_open(&s, argv[2]);
 	dev_open(&b, argv[3]);

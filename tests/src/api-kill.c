@@ -298,8 +298,7 @@ static void kill_case(const char *name, unsigned int op, size_t len,
 	}
 	t_kill = now();
 	kill(pid, SIGKILL);
-	if (waitpid(pid, &status, 0) != pid)
-		api_die("waitpid: %s", strerror(errno));
+	status = api_waitpid(pid);
 	t_reap = now();
 	pinned_at_reap = api_sysfs_stat("pages_pinned");
 	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL) {
@@ -353,8 +352,7 @@ static void signal_case(const char *name)
 		kill(pid, SIGUSR1);
 		usleep(50000);
 	}
-	if (waitpid(pid, &status, 0) != pid)
-		api_die("waitpid: %s", strerror(errno));
+	status = api_waitpid(pid);
 	api_stats(zfd, &after);
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 		api_fail("%s: the child's read did not complete (status %#x)",

@@ -838,8 +838,7 @@ static void test_memlock(void)
 		api_die("fork: %s", strerror(errno));
 	if (!pid)
 		memlock_child();
-	if (waitpid(pid, &status, 0) != pid)
-		api_die("waitpid: %s", strerror(errno));
+	status = api_waitpid(pid);
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
 		api_fail("memlock: the unprivileged child failed (status %#x)",
 			 status);

@@ -187,9 +187,8 @@ out:
 
 int main(int argc, char **argv)
 {
-	struct zcio_version ver;
 	struct zcio_devinfo di;
-	int fd, afd, ret;
+	int fd, afd;
 
 	api_prog = "api-unreaped";
 	if (argc != 2) {
@@ -199,9 +198,7 @@ int main(int argc, char **argv)
 	/* The default action of SIGALRM ends a program stuck in a wait. */
 	alarm(WATCHDOG_S);
 	zfd = api_zcio_open();
-	ret = zcio_get_version(zfd, &ver);
-	if (ret || !(ver.features & ZCIO_FEAT_POLLED))
-		api_die("no ZCIO_FEAT_POLLED (%s)", zcio_strerror(ret));
+	api_zcio_require(zfd, ZCIO_FEAT_POLLED, "ZCIO_FEAT_POLLED");
 	fd = dev_open(argv[1], &di);
 	afd = api_open(argv[1], O_RDWR | O_DIRECT);
 	buf = api_map_guarded(M);

@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "libzcio.h"
@@ -127,6 +128,28 @@ static inline int api_zcio_open(void)
 		api_die("cannot open %s: %s", zcio_device_path(),
 			zcio_strerror(zfd));
 	return zfd;
+}
+
+/* Wait for the child @pid and return its wait status; exit 1 on error. */
+static inline int api_waitpid(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid)
+		api_die("waitpid %d: %s", (int)pid, strerror(errno));
+	return status;
+}
+
+/* Exit 1 unless the module behind @zfd has the feature bits @feat. */
+static inline void api_zcio_require(int zfd, uint64_t feat, const char *what)
+{
+	struct zcio_version ver;
+	int ret = zcio_get_version(zfd, &ver);
+
+	if (ret)
+		api_die("ZCIO_IOC_VERSION: %s", zcio_strerror(ret));
+	if ((ver.features & feat) != feat)
+		api_die("the module lacks %s", what);
 }
 
 static inline int api_open(const char *path, int flags)

@@ -204,8 +204,7 @@ static int reap_child(pid_t pid)
 {
 	int status;
 
-	if (waitpid(pid, &status, 0) != pid)
-		api_die("waitpid: %s", strerror(errno));
+	status = api_waitpid(pid);
 	return status;
 }
 

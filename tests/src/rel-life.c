@@ -851,8 +851,7 @@ static void fork_run(struct fork_case *fc)
 					    "want the device data" :
 					    "want the bytes of before the fork: it saw the parent's I/O");
 	}
-	if (waitpid(pid, &status, 0) != pid)
-		api_die("waitpid: %s", strerror(errno));
+	status = api_waitpid(pid);
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
 		api_fail("%s: the child ended with status %#x", fc->name, status);
 	close(go[1]);
@@ -1317,8 +1316,7 @@ static void case_rmmod_killed(void)
 	t_seen = api_now();
 	t_kill = api_now();
 	kill(pid, SIGKILL);
-	if (waitpid(pid, &status, 0) != pid)
-		api_die("waitpid: %s", strerror(errno));
+	status = api_waitpid(pid);
 	t = api_now();
 	pinned = api_sysfs_stat("pages_pinned");
 	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
