@@ -457,7 +457,7 @@ make bench                       # deps, build, one guest boot, this report
 BENCH_QUICK=1 make bench         # smoke test: 1 round of 1 s (report in /var/tmp)
 BENCH_RUNS=5 BENCH_RUNTIME=5 make bench
 BENCH_ONLY='nullb0-rr' make bench   # only matching workloads (report in /var/tmp)
-BENCH_PERF=1 make bench          # also perf profiles of zcio and its peer in three workloads
+BENCH_PERF=1 make bench          # also perf profiles of zcio and its peer in five workloads
 ```
 
 `make bench` runs `make deps` and `make all`, builds `tests/bench/bin/bare`,
@@ -479,7 +479,7 @@ raw fio JSON and prints where; `ZCIO_VM_TIMEOUT` bounds the guest (5400 s).
 | `BENCH_RAMP` | 1 (quick: 0) | seconds each fio run runs before it counts (`ramp_time`) |
 | `BENCH_QUICK` | 0 | 1: smoke test, report not written to docs/bench |
 | `BENCH_ONLY` | all | regular expression on workload ids |
-| `BENCH_PERF` | 0 | 1: `perf record` the fio job of zcio and of its peer in three workloads (psync and zcio-sync 4K QD1 on null_blk irqmode=0: `perf-psync.txt`, `perf-zcio-sync.txt`; io_uring-fixed and zcio-async-reg QD32: `perf-qd32-*.txt`; psync and zcio-sync 1M reads on brd: `perf-brd-sr-*.txt`), each a top-30 and a top-15 of kernel symbols with ns per I/O |
+| `BENCH_PERF` | 0 | 1: `perf record` the fio job of zcio and of its peer in five workloads (psync and zcio-sync 4K QD1 on null_blk irqmode=0: `perf-psync.txt`, `perf-zcio-sync.txt`; io_uring-fixed and zcio-async-reg QD32: `perf-qd32-*.txt`; psync and zcio-sync 1M reads and writes on brd: `perf-brd-sr-*.txt`, `perf-brd-sw-*.txt`; io_uring-hipri and zcio-hipri on the polled null_blk: `perf-poll-*.txt`), each a top-30 and a top-15 of kernel symbols with ns per I/O |
 | `BENCH_DOCS` | docs/bench | where the report goes |
 | `BENCH_KEEP` | 0 | keep the guest's raw output |
 
