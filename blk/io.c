@@ -283,11 +283,8 @@ static void zcio_bio_end_io(struct bio *bio)
 /*
  * A request for the transfer @x, with references of its own to the file
  * and the registered buffers: it may outlive the call (a killed caller,
- * an asynchronous request).
- */
-/*
- * Set up a request for @x in @mem, zcio_req_bytes() or (NULL) allocated
- * here with just the room it needs.
+ * an asynchronous request).  Set up in @mem, zcio_req_bytes() long, or
+ * (@mem NULL) allocated here with just the room it needs.
  */
 static struct zcio_req *zcio_req_alloc(struct zcio_xfer *x, void *mem)
 {
