@@ -33,6 +33,8 @@
 
 /* How long polled requests wait for a poller before the worker polls. */
 #define ZCIO_POLL_IDLE	1	/* jiffies */
+/* Requests one plug allocates in one go: blk-mq's BLK_MAX_REQUEST_COUNT. */
+#define ZCIO_PLUG_BATCH	32U
 
 static void zcio_ctx_poll_work(struct work_struct *work);
 
@@ -311,6 +313,19 @@ static int zcio_submit_one(struct zcio_ctx *ctx, const struct zcio_io *io)
 	zcio_submit_async(ctx, &x, io->tag, error, mem);
 	zcio_xfer_put(&x);
 	return 0;
+}
+
+/*
+ * blk_start_plug() for a batch of about @nr requests, so that blk-mq
+ * allocates their tags and requests in one go: what io_uring's
+ * blk_start_plug_nr_ios() does, which is not exported.  A nested plug is
+ * left alone, as blk_start_plug() leaves it.
+ */
+static void zcio_start_plug(struct blk_plug *plug, unsigned int nr)
+{
+	blk_start_plug(plug);
+	if (current->plug == plug)
+		plug->nr_ios = min(nr, ZCIO_PLUG_BATCH);
 }
 
 long zcio_ioctl_submit(struct zcio_ctx *ctx, struct zcio_submit __user *usub)

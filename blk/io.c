@@ -39,26 +39,6 @@
 
 #include "zcio.h"
 
-/* Drop what @req holds; its memory is the caller's to free or reuse. */
-static void zcio_req_put_refs(struct zcio_req *req)
-{
-	if (req->rbufs)
-		zcio_rbufs_put(req->rbufs);
-	if (req->file)
-		fput(req->file);
-}
-
-static void zcio_req_free(struct zcio_req *req)
-{
-	struct zcio_ctx *ctx = req->ctx;
-
-	zcio_req_put_refs(req);
-	kfree(req);
-	if (ctx)
-		zcio_ctx_put(ctx);
-	zcio_req_put_live();
-}
-
 /*
  * After a write, drop pages a buffered reader may have cached meanwhile.
  * If that fails, do what dio_warn_stale_pagecache() does: make the next
@@ -119,18 +99,34 @@ void zcio_account(blk_opf_t opf, u64 bytes, int ret)
 }
 
 /*
- * Unmap @req and free it.  Process context.  An asynchronous request is
- * counted here, reaped or not, as the synchronous path counts one: only
- * if it passed validation and had something to transfer.
+ * Count @req, unmap it and drop its references: everything but its
+ * memory and its context.  An asynchronous request is counted here,
+ * reaped or not, as the synchronous path counts one: only if it passed
+ * validation and had something to transfer.
  */
-void zcio_req_release(struct zcio_req *req)
+static void zcio_req_finish(struct zcio_req *req)
 {
 	if (req->ctx && req->file && req->len) {
 		zcio_account(req->opf, req->len, req->error);
 		zcio_count(async_requests, 1);
 	}
 	zcio_req_unmap(req);
-	zcio_req_free(req);
+	if (req->rbufs)
+		zcio_rbufs_put(req->rbufs);
+	if (req->file)
+		fput(req->file);
+}
+
+/* Unmap @req and free it.  Process context. */
+void zcio_req_release(struct zcio_req *req)
+{
+	struct zcio_ctx *ctx = req->ctx;
+
+	zcio_req_finish(req);
+	kfree(req);
+	if (ctx)
+		zcio_ctx_put(ctx);
+	zcio_req_put_live();
 }
 
 /**
@@ -142,12 +138,7 @@ void zcio_req_release(struct zcio_req *req)
  */
 void zcio_req_recycle(struct zcio_req *req)
 {
-	if (req->file && req->len) {
-		zcio_account(req->opf, req->len, req->error);
-		zcio_count(async_requests, 1);
-	}
-	zcio_req_unmap(req);
-	zcio_req_put_refs(req);
+	zcio_req_finish(req);
 	refcount_dec(&req->ctx->ref);
 	zcio_req_put_live();
 }

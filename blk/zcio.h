@@ -371,22 +371,6 @@ static inline size_t zcio_req_bytes(void)
 }
 
 void zcio_req_unmap(struct zcio_req *req);
-/* Requests one plug allocates in one go: blk-mq's BLK_MAX_REQUEST_COUNT. */
-#define ZCIO_PLUG_BATCH		32U
-
-/*
- * blk_start_plug() for a batch of about @nr requests: blk-mq then
- * allocates their tags and requests in one go, as for io_uring, whose
- * blk_start_plug_nr_ios() is not exported.  The field is the one that
- * sets; a nested plug is left alone.
- */
-static inline void zcio_start_plug(struct blk_plug *plug, unsigned int nr)
-{
-	blk_start_plug(plug);
-	if (current->plug == plug)
-		plug->nr_ios = min(nr, ZCIO_PLUG_BATCH);
-}
-
 enum zcio_poll {
 	ZCIO_POLL_NONE,
 	ZCIO_POLL_WAIT,
