@@ -363,6 +363,7 @@ void zcio_submit_async(struct zcio_ctx *ctx, struct zcio_xfer *x, u64 tag,
 		       int error, void *mem);
 void zcio_req_release(struct zcio_req *req);
 void zcio_req_recycle(struct zcio_req *req);
+void zcio_req_unmap(struct zcio_req *req);
 
 /* The memory of an asynchronous request: any transfer fits in it. */
 static inline size_t zcio_req_bytes(void)
@@ -370,7 +371,6 @@ static inline size_t zcio_req_bytes(void)
 	return sizeof(struct zcio_req) + zcio_bio_size(ZCIO_INLINE_VECS);
 }
 
-void zcio_req_unmap(struct zcio_req *req);
 enum zcio_poll {
 	ZCIO_POLL_NONE,
 	ZCIO_POLL_WAIT,
